@@ -1,0 +1,163 @@
+import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { NotFoundError } from "../../src/errors/index.ts";
+import type { Driver, FileStat, Writer } from "./driver.ts";
+
+/**
+ * Driver over a directory. Writes into page cache synchronously (fast, and small enough not
+ * to stall the event loop), and syncs to disk off the event loop before anything becomes
+ * visible under its final name.
+ */
+export class FsDriver implements Driver {
+  readonly location: string;
+  #tmpSeq = 0;
+
+  constructor(root: string) {
+    this.location = resolve(root);
+  }
+
+  #abs(path: string): string {
+    for (const part of path.split("/")) {
+      if (part === "" || part === "." || part === "..") throw new Error(`bad storage path ${JSON.stringify(path)}`);
+    }
+    return join(this.location, path);
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    try {
+      const s = await stat(this.#abs(path), { bigint: true });
+      if (!s.isFile()) return undefined;
+      return {
+        size: Number(s.size),
+        changedMs: Number(s.ctimeMs),
+        links: Number(s.nlink),
+        stamp: `${s.ino}:${s.mtimeNs}:${s.size}`,
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.#abs(path)));
+    } catch (error) {
+      if (isMissing(error) || isDirectory(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async open(path: string): Promise<Blob | undefined> {
+    const s = await this.stat(path);
+    return s ? Bun.file(this.#abs(path)) : undefined;
+  }
+
+  async put(path: string, data: Uint8Array | string): Promise<void> {
+    const target = this.#abs(path);
+    const tmp = `${target}.${process.pid}.${++this.#tmpSeq}.tmp`;
+    await mkdir(dirname(target), { recursive: true });
+    const handle = await open(tmp, "w", 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(tmp, target);
+    } catch (error) {
+      await unlink(tmp).catch(() => {});
+      throw error;
+    }
+  }
+
+  async append(path: string): Promise<Writer> {
+    const target = this.#abs(path);
+    await mkdir(dirname(target), { recursive: true });
+    const fd = openSync(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+    const initial = (await stat(target)).size;
+    return new FdWriter(fd, initial);
+  }
+
+  async link(from: string, to: string): Promise<boolean> {
+    const target = this.#abs(to);
+    try {
+      await link(this.#abs(from), target);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code === "ENOENT") {
+        if (!(await this.stat(from))) throw new NotFoundError(`no file at ${from}`);
+        await mkdir(dirname(target), { recursive: true });
+        return this.link(from, to);
+      }
+      throw error;
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await readdir(dir === "" ? this.location : this.#abs(dir));
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      throw error;
+    }
+  }
+
+  async remove(path: string): Promise<boolean> {
+    const target = this.#abs(path);
+    try {
+      await unlink(target);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return false;
+      if (code === "EISDIR" || code === "EPERM") {
+        await rm(target, { recursive: true, force: true });
+        return true;
+      }
+      throw error;
+    }
+  }
+}
+
+class FdWriter implements Writer {
+  #fd: number | undefined;
+  #size: number;
+  constructor(fd: number, size: number) {
+    this.#fd = fd;
+    this.#size = size;
+  }
+  get size(): number {
+    return this.#size;
+  }
+  write(chunk: Uint8Array): void {
+    if (this.#fd === undefined) throw new Error("write after close");
+    let offset = 0;
+    while (offset < chunk.byteLength) offset += writeSync(this.#fd, chunk, offset);
+    this.#size += chunk.byteLength;
+  }
+  async commit(): Promise<void> {
+    const fd = this.#fd;
+    if (fd === undefined) return;
+    await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
+    await this.close();
+  }
+  async close(): Promise<void> {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function isDirectory(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "EISDIR";
+}
