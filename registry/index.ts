@@ -33,8 +33,10 @@ export async function startRegistry(
 ): Promise<RunningRegistry> {
   const listen = parseListen(config.listen);
   if (!listen) throw new IdpError(`cannot listen on ${config.listen}: expected HOST:PORT`);
-  const driver = config.storage === "memory" ? new MemoryDriver() : new FsDriver(config.root);
-  if (config.storage === "fs") {
+  let driver: FsDriver | MemoryDriver;
+  if (config.storage === "memory") {
+    driver = new MemoryDriver();
+  } else {
     try {
       await mkdir(config.root, { recursive: true });
       await access(config.root, constants.W_OK);
@@ -43,6 +45,8 @@ export async function startRegistry(
         hint: "pass --root DIR or set IDP_HOME to a directory you can write",
       });
     }
+    driver = new FsDriver(config.root);
+    await driver.sweepTemporaryFiles();
   }
   const store = new RegistryStore({
     driver,

@@ -34,6 +34,11 @@ export interface Driver {
   open(path: string): Promise<Blob | undefined>;
   /** Atomically replaces `path` with `data`, durably (temp file, fsync, rename). */
   put(path: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * Writes `data` at `path` only if nothing is there, atomically and durably (temp file,
+   * fsync, hard link). Returns false, writing nothing, when `path` exists.
+   */
+  create(path: string, data: Uint8Array | string): Promise<boolean>;
   /** Opens `path` for appending, creating it and its parents. */
   append(path: string): Promise<Writer>;
   /**

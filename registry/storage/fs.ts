@@ -11,10 +11,43 @@ import type { Driver, FileStat, Writer } from "./driver.ts";
  */
 export class FsDriver implements Driver {
   readonly location: string;
+  /** Temporary files live in one directory under the root, named `<pid>-<seq>`. */
+  readonly #tmpDir: string;
   #tmpSeq = 0;
 
   constructor(root: string) {
     this.location = resolve(root);
+    this.#tmpDir = join(this.location, "tmp");
+  }
+
+  /**
+   * Removes temporary files left by processes that no longer run (a crash or SIGKILL mid
+   * write). Files of live processes, such as a concurrent `idp registry gc`, stay.
+   */
+  async sweepTemporaryFiles(): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.#tmpDir).catch(() => [] as string[])) {
+      const pid = Number(name.split("-")[0]);
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
+      if (pid === process.pid) continue;
+      await rm(join(this.#tmpDir, name), { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Writes `data` to a new synced temporary file and returns its path. */
+  async #writeTemp(data: Uint8Array | string): Promise<string> {
+    await mkdir(this.#tmpDir, { recursive: true });
+    const tmp = join(this.#tmpDir, `${process.pid}-${++this.#tmpSeq}`);
+    const handle = await open(tmp, "w", 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return tmp;
   }
 
   #abs(path: string): string {
@@ -56,20 +89,28 @@ export class FsDriver implements Driver {
 
   async put(path: string, data: Uint8Array | string): Promise<void> {
     const target = this.#abs(path);
-    const tmp = `${target}.${process.pid}.${++this.#tmpSeq}.tmp`;
-    await mkdir(dirname(target), { recursive: true });
-    const handle = await open(tmp, "w", 0o644);
+    const tmp = await this.#writeTemp(data);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
     } catch (error) {
       await unlink(tmp).catch(() => {});
       throw error;
+    }
+  }
+
+  async create(path: string, data: Uint8Array | string): Promise<boolean> {
+    const target = this.#abs(path);
+    const tmp = await this.#writeTemp(data);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await link(tmp, target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      await unlink(tmp).catch(() => {});
     }
   }
 
@@ -150,6 +191,15 @@ class FdWriter implements Writer {
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

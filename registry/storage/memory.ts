@@ -47,6 +47,12 @@ export class MemoryDriver implements Driver {
     this.#replace(this.#check(path), this.#entry([bytes], bytes.byteLength));
   }
 
+  async create(path: string, data: Uint8Array | string): Promise<boolean> {
+    if (this.#files.has(this.#check(path))) return false;
+    await this.put(path, data);
+    return true;
+  }
+
   #replace(path: string, entry: Entry): void {
     const old = this.#files.get(path);
     if (old) old.links--;

@@ -15,6 +15,9 @@
  *                                if it is linked here)
  *   uploads/<uuid>/data          bytes of an upload session so far
  *   uploads/<uuid>/info.json     {repository, algorithm, started}
+ *   tmp/<pid>-<n>                files being written; renamed or linked into place only
+ *                                once complete and synced, swept at start when their
+ *                                process is gone
  *
  * Every name below is checked against the distribution-spec grammar before it gets here;
  * this module only joins strings.

@@ -6,7 +6,7 @@ import { isValidRepositoryName, isValidTag } from "../../src/oci/names.ts";
 import type { Descriptor } from "../../src/oci/schemas.ts";
 import { RegistryError } from "../errors.ts";
 import type { Driver } from "./driver.ts";
-import { REPOSITORIES, blobPath, decodeRepo, repoBlobPath, uploadDataPath } from "./paths.ts";
+import { REPOSITORIES, blobPath, decodeRepo, repoBlobPath } from "./paths.ts";
 import { RepoIndex, type ManifestRecord, type RepoState } from "./repo-index.ts";
 import { Uploads, type ChunkRange, type UploadStatus } from "./uploads.ts";
 
@@ -327,15 +327,7 @@ export class RegistryStore {
   }
 
   async #publishBytes(repo: string, digest: string, bytes: Uint8Array): Promise<void> {
-    if (!(await this.driver.stat(blobPath(digest)))) {
-      const tmp = uploadDataPath(crypto.randomUUID());
-      await this.driver.put(tmp, bytes);
-      try {
-        await this.driver.link(tmp, blobPath(digest));
-      } finally {
-        await this.driver.remove(tmp.slice(0, tmp.lastIndexOf("/")));
-      }
-    }
+    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
     await this.#linkInto(repo, digest, blobPath(digest));
   }
 

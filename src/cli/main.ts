@@ -2,7 +2,7 @@
 import { cac } from "cac";
 import { IdpError } from "../errors/index.ts";
 import { VERSION } from "../version.ts";
-import { registerServe } from "./commands/serve.ts";
+import { COMMANDS } from "./commands/index.ts";
 import { printError } from "./output.ts";
 
 /**
@@ -12,7 +12,7 @@ import { printError } from "./output.ts";
 export async function main(argv: string[]): Promise<number> {
   const cli = cac("idp");
   cli.option("--debug", "Show stack traces on errors");
-  registerServe(cli);
+  for (const register of COMMANDS) register(cli);
   cli.help((sections) => {
     sections.push({
       title: "Exit codes",
@@ -22,8 +22,18 @@ export async function main(argv: string[]): Promise<number> {
   });
   cli.version(VERSION);
   const debug = argv.includes("--debug");
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    process.stdout.write(`idp ${VERSION}\n`);
+    return 0;
+  }
+  const args = joinSubcommand(argv, cli.commands.map((c) => c.name));
+  const group = args[0] !== undefined && cli.commands.some((c) => c.name.startsWith(`${args[0]} `)) ? args[0] : undefined;
+  if (group !== undefined) {
+    printGroupHelp(group, cli.commands.filter((c) => c.name.startsWith(`${group} `)));
+    return args.length === 1 || args[1] === "--help" || args[1] === "-h" ? 0 : 2;
+  }
   try {
-    cli.parse(["idp", "idp", ...argv], { run: false });
+    cli.parse(["idp", "idp", ...args], { run: false });
     if (cli.options.help || cli.options.version) return 0;
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) {
@@ -49,6 +59,20 @@ export async function main(argv: string[]): Promise<number> {
     if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
     return 1;
   }
+}
+
+/** `idp manifest get x` → `idp "manifest get" x` when "manifest get" is a command. */
+function joinSubcommand(argv: string[], names: string[]): string[] {
+  const [first, second, ...rest] = argv;
+  if (first !== undefined && second !== undefined && names.includes(`${first} ${second}`)) return [`${first} ${second}`, ...rest];
+  return argv;
+}
+
+function printGroupHelp(group: string, commands: { name: string; rawName: string; description: string }[]): void {
+  const width = Math.max(...commands.map((c) => c.rawName.length));
+  process.stdout.write(`Usage:\n  $ idp ${group} <command> [options]\n\nCommands:\n`);
+  for (const c of commands) process.stdout.write(`  ${c.rawName.padEnd(width)}  ${c.description}\n`);
+  process.stdout.write(`\nRun \`idp ${group} <command> --help\` for a command's options and examples.\n`);
 }
 
 if (import.meta.main) {

@@ -1,0 +1,100 @@
+import type { Descriptor } from "../oci/schemas.ts";
+
+/**
+ * The content model every store of OCI content implements: a remote repository, an OCI image
+ * layout directory, a read-only layout inside a tar, the local cache, memory. Small one-verb
+ * interfaces, composed; algorithms (copy, push, pull, bundle, sync) are written once against
+ * them and never ask which kind of store they hold.
+ *
+ * Contracts every implementation keeps (test/content/contract.ts runs them on each):
+ * - `fetch` streams exactly `desc.size` bytes matching `desc.digest`, or the stream errors
+ *   with DigestMismatchError; a missing blob is NotFoundError.
+ * - `push` verifies size and digest while it writes and makes the content visible only when
+ *   it is complete and verified; pushing content that exists already succeeds.
+ * - Every error is one of src/errors' classes.
+ */
+
+/** Bytes to push: a stream, or small content already in memory. */
+export type Body = ReadableStream<Uint8Array> | Uint8Array;
+
+export interface FetchOptions {
+  /** Start reading at this byte offset (to resume an interrupted transfer). */
+  offset?: number;
+  signal?: AbortSignal;
+}
+
+export interface Fetcher {
+  /** Streams the content `desc` describes, verified against its size and digest. */
+  fetch(desc: Descriptor, options?: FetchOptions): Promise<ReadableStream<Uint8Array>>;
+}
+
+export interface PushOptions {
+  signal?: AbortSignal;
+  /** Bytes sent so far, for progress. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface Pusher {
+  /** Stores `body`, which must match `desc`. */
+  push(desc: Descriptor, body: Body, options?: PushOptions): Promise<void>;
+}
+
+export interface ExistenceChecker {
+  exists(desc: Descriptor): Promise<boolean>;
+}
+
+export interface Resolver {
+  /** The descriptor of the manifest a tag or digest names; NotFoundError when none. */
+  resolve(reference: string): Promise<Descriptor>;
+}
+
+export interface Tagger {
+  /** Points `reference` (a tag) at the manifest `desc`, which must exist in the store. */
+  tag(desc: Descriptor, reference: string): Promise<void>;
+}
+
+export interface TagLister {
+  /** Tags in the store, in the store's order (registries: sorted). */
+  tags(options?: { last?: string; signal?: AbortSignal }): AsyncIterable<string>;
+}
+
+export interface ReferrerLister {
+  /** Manifests whose `subject` is `desc`, optionally only those of `artifactType`. */
+  referrers(desc: Descriptor, artifactType?: string): Promise<Descriptor[]>;
+}
+
+export interface Deleter {
+  /** Deletes a manifest (and its tags) or a blob. */
+  delete(desc: Descriptor): Promise<void>;
+}
+
+export interface Mounter {
+  /**
+   * Links a blob another repository of the same registry holds, without moving bytes.
+   * Returns false when the registry declined (the caller then pushes normally).
+   */
+  mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
+}
+
+/** Content that can only be read: a bundle's tar, a remote without push rights. */
+export interface ReadOnlyStorage extends Fetcher, ExistenceChecker {}
+export interface Storage extends ReadOnlyStorage, Pusher {}
+
+export interface ReadOnlyTarget extends ReadOnlyStorage, Resolver {}
+
+/** A store of OCI content with names: what copy reads from and writes to. */
+export interface Target extends Storage, Resolver, Tagger {}
+
+/** Type guards for the optional capabilities copy and friends use when present. */
+export function canListTags(target: object): target is TagLister {
+  return typeof (target as Partial<TagLister>).tags === "function";
+}
+export function canListReferrers(target: object): target is ReferrerLister {
+  return typeof (target as Partial<ReferrerLister>).referrers === "function";
+}
+export function canDelete(target: object): target is Deleter {
+  return typeof (target as Partial<Deleter>).delete === "function";
+}
+export function canMount(target: object): target is Mounter {
+  return typeof (target as Partial<Mounter>).mount === "function";
+}
