@@ -78,9 +78,12 @@ export class RepoIndex {
 
   /**
    * Applies `change` to a copy of the repository's state and writes it, serialised with every
-   * other update of the same repository. `change` may throw to abort without writing.
+   * other update of the same repository. `change` may throw to abort without writing; it may
+   * also do file work that must not interleave with other updates (linking a manifest's bytes
+   * before it is listed). `afterWrite` runs under the same lock once the index is written
+   * (unlinking bytes only after nothing lists them).
    */
-  async update<T>(repo: string, change: (draft: RepoDraft) => T): Promise<T> {
+  async update<T>(repo: string, change: (draft: RepoDraft) => T | Promise<T>, afterWrite?: () => Promise<void>): Promise<T> {
     await this.ensure(repo);
     return this.#locks.run(repo, async () => {
       const current = await this.load(repo);
@@ -88,7 +91,7 @@ export class RepoIndex {
         manifests: new Map(current?.manifests ?? []),
         tags: new Map(current?.tags ?? []),
       };
-      const result = change(draft);
+      const result = await change(draft);
       try {
         await this.#driver.put(repoIndexPath(repo), serializeIndex(draft.manifests, draft.tags));
       } finally {
@@ -96,8 +99,14 @@ export class RepoIndex {
       }
       const stat = await this.#driver.stat(repoIndexPath(repo));
       if (stat) this.#remember(repo, makeState(stat.stamp, draft.manifests, draft.tags));
+      await afterWrite?.();
       return result;
     });
+  }
+
+  /** Runs `work` under the repository's lock, without touching the index. */
+  locked<T>(repo: string, work: () => Promise<T>): Promise<T> {
+    return this.#locks.run(repo, work);
   }
 
   /** Forgets what is cached of a repository (after it was removed on disk). */

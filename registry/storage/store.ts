@@ -94,11 +94,13 @@ export class RegistryStore {
   async deleteBlob(repo: string, digest: string): Promise<void> {
     checkName(repo);
     if (!storableDigest(digest)) throw blobUnknown(repo, digest);
-    const state = await this.#index.load(repo);
-    if (state?.manifests.has(digest)) {
-      throw new RegistryError("UNSUPPORTED", `${digest} is a manifest in ${repo}; delete it through /manifests/`, { status: 400 });
-    }
-    if (!(await this.driver.remove(repoBlobPath(repo, digest)))) throw blobUnknown(repo, digest);
+    await this.#index.locked(repo, async () => {
+      const state = await this.#index.load(repo);
+      if (state?.manifests.has(digest)) {
+        throw new RegistryError("UNSUPPORTED", `${digest} is a manifest in ${repo}; delete it through /manifests/`, { status: 400 });
+      }
+      if (!(await this.driver.remove(repoBlobPath(repo, digest)))) throw blobUnknown(repo, digest);
+    });
   }
 
   /**
@@ -212,11 +214,14 @@ export class RegistryStore {
       throw new RegistryError("DIGEST_INVALID", `manifest content has digest ${digest}, not ${reference}`);
     }
     if (this.#strict) await this.#checkReferences(repo, info);
-    await this.#publishBytes(repo, digest, bytes);
+    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
     this.#remember(digest, info);
     const record: ManifestRecord = { mediaType: info.mediaType, size: bytes.byteLength };
     if (info.artifactType !== undefined) record.artifactType = info.artifactType;
-    await this.#index.update(repo, (draft) => {
+    await this.#index.update(repo, async (draft) => {
+      // Linked under the repository lock: a concurrent delete of the same digest unlinks
+      // under it too, so the index never lists a manifest whose bytes are gone.
+      await this.driver.link(blobPath(digest), repoBlobPath(repo, digest));
       draft.manifests.set(digest, record);
       for (const tag of allTags) draft.tags.set(tag, digest);
     });
@@ -230,15 +235,18 @@ export class RegistryStore {
     if (byDigest) checkDigestSyntax(reference);
     else if (!isValidTag(reference)) throw new RegistryError("TAG_INVALID", `invalid tag ${JSON.stringify(reference.slice(0, 130))}`);
     if (!(await this.#index.load(repo))) throw new RegistryError("NAME_UNKNOWN", `repository ${repo} is not known`);
-    await this.#index.update(repo, (draft) => {
-      if (!byDigest) {
-        if (!draft.tags.delete(reference)) throw manifestUnknown(repo, reference);
-        return;
-      }
-      if (!draft.manifests.delete(reference)) throw manifestUnknown(repo, reference);
-      for (const [tag, digest] of draft.tags) if (digest === reference) draft.tags.delete(tag);
-    });
-    if (byDigest) await this.driver.remove(repoBlobPath(repo, reference));
+    await this.#index.update(
+      repo,
+      (draft) => {
+        if (!byDigest) {
+          if (!draft.tags.delete(reference)) throw manifestUnknown(repo, reference);
+          return;
+        }
+        if (!draft.manifests.delete(reference)) throw manifestUnknown(repo, reference);
+        for (const [tag, digest] of draft.tags) if (digest === reference) draft.tags.delete(tag);
+      },
+      byDigest ? async () => void (await this.driver.remove(repoBlobPath(repo, reference))) : undefined,
+    );
   }
 
   /** Tags of `repo` in ASCII order, after `last`, at most `n` (all when undefined). */
@@ -323,11 +331,6 @@ export class RegistryStore {
   /** Moves a verified file into the content store and links it into `repo`. */
   async #publish(repo: string, digest: string, from: string): Promise<void> {
     await this.driver.link(from, blobPath(digest));
-    await this.#linkInto(repo, digest, blobPath(digest));
-  }
-
-  async #publishBytes(repo: string, digest: string, bytes: Uint8Array): Promise<void> {
-    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
     await this.#linkInto(repo, digest, blobPath(digest));
   }
 
