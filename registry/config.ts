@@ -95,21 +95,22 @@ export async function loadServeConfig(sources: {
     const value = env[name];
     if (value !== undefined && value !== "") {
       merged[field] = value;
-      check(merged, `environment ${name}`);
+      check(merged, name, true);
     }
   }
   for (const [field, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) {
       merged[field] = value;
-      check(merged, `flag --${field.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`);
+      check(merged, `--${field.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`, true);
     }
   }
   const config = check(merged, "config");
   return { ...config, root: resolve(config.root ?? join(idpHome(env), "registry")) };
 }
 
-function check(input: Record<string, unknown>, source: string): ServeConfig {
+/** Validates; a failure names its source, and the field unless the source is that field. */
+function check(input: Record<string, unknown>, source: string, sourceIsField = false): ServeConfig {
   const parsed = v.safeParse(ServeConfigSchema, input);
-  if (!parsed.success) throw new InvalidInputError(`${source}: ${describeIssue(parsed.issues)}`);
+  if (!parsed.success) throw new InvalidInputError(`${source}: ${describeIssue(parsed.issues, { omitPath: sourceIsField })}`);
   return parsed.output;
 }

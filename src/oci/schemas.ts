@@ -96,9 +96,11 @@ export const LayoutIndexSchema = ImageIndexSchema;
 export const LayoutMarkerSchema = v.looseObject({ imageLayoutVersion: v.string() });
 
 /** Formats the first issue of a failed parse as `field: message`. */
-export function describeIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+export function describeIssue(issues: readonly v.BaseIssue<unknown>[], options: { omitPath?: boolean } = {}): string {
   const issue = issues[0];
   if (!issue) return "invalid";
   const path = v.getDotPath(issue);
-  return path ? `${path}: ${issue.message}` : issue.message;
+  const unknownKey = issue.kind === "schema" && issue.expected === "never" && (issue.type === "strict_object" || issue.type === "object");
+  const message = unknownKey ? "unknown field" : issue.message;
+  return path && !options.omitPath ? `${path}: ${message}` : message;
 }

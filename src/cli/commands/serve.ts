@@ -1,5 +1,5 @@
 import type { CAC } from "cac";
-import { info, json, printError } from "../output.ts";
+import { data, info, printError } from "../output.ts";
 
 interface ServeFlags {
   listen?: string;
@@ -41,7 +41,7 @@ export function registerServe(cli: CAC): void {
           printError(`internal error on ${request.method} ${path}: ${(error as Error)?.stack ?? String(error)}`);
         },
       });
-      if (flags.json) json({ event: "listening", url: registry.url, root: registry.root, version: VERSION });
+      if (flags.json) data(JSON.stringify({ event: "listening", url: registry.url, root: registry.root, version: VERSION }));
       else info(`idp ${VERSION} serving an OCI registry at ${registry.url} (storage: ${registry.root})`);
       await untilSignalled(async (force) => {
         info(force ? "stopping now" : "stopping: finishing requests in flight (Ctrl-C again to force)");
