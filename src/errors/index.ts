@@ -54,3 +54,24 @@ export class InvalidInputError extends IdpError {
 export class AuthError extends IdpError {
   override name = "AuthError";
 }
+
+/**
+ * A copy between two stores failed. `side` says which store failed: the source (reading,
+ * or content that did not verify) or the destination (writing); `cause` holds the error.
+ *
+ * @example
+ * if (error instanceof CopyError && error.side === "destination") console.error(`cannot write ${error.descriptor.digest}`);
+ */
+export class CopyError extends IdpError {
+  override name = "CopyError";
+  readonly side: "source" | "destination";
+  readonly descriptor: { mediaType: string; digest: string; size: number };
+  constructor(
+    message: string,
+    options: { cause?: unknown; hint?: string; side: "source" | "destination"; descriptor: { mediaType: string; digest: string; size: number } },
+  ) {
+    super(message, options);
+    this.side = options.side;
+    this.descriptor = { mediaType: options.descriptor.mediaType, digest: options.descriptor.digest, size: options.descriptor.size };
+  }
+}
