@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
+import { mkdir, open, readdir, rename, rm, rmdir, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+/**
+ * Crash-safe file writing for the layout store. Bytes go to a temporary file inside the
+ * layout (same filesystem, so the final rename is atomic), are synced, and only then renamed
+ * to their real name; the directory is synced after the rename so that the name survives a
+ * power cut too. A crash leaves at most a temporary file, which the next open sweeps away.
+ */
+
+/** Directory of temporary files, inside the layout. Other tools ignore unknown entries. */
+export const INGEST_DIR = ".idp-ingest";
+
+/** A new temporary file name: `<pid>-<random>`, so a sweep knows whose it is. */
+export function tempName(root: string): string {
+  return join(root, INGEST_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
+}
+
+/** An open temporary file that bytes are appended to, synchronously into the page cache. */
+export class TempFile {
+  readonly path: string;
+  #fd: number | undefined;
+  private constructor(path: string, fd: number) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  static async create(root: string): Promise<TempFile> {
+    const path = tempName(root);
+    // The directory is removed when it empties (layouts stay clean for tar and other tools),
+    // so a concurrent discard may remove it between mkdir and open: try again then.
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        return new TempFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /** Synchronous writes: page-cache speed, with no promise per chunk; the sync is async. */
+  write(chunk: Uint8Array): void {
+    if (this.#fd === undefined) throw new Error("write after close");
+    let offset = 0;
+    while (offset < chunk.byteLength) offset += writeSync(this.#fd, chunk, offset);
+  }
+
+  /** Syncs, closes and renames into place (replacing what is there), then syncs the directory. */
+  async commit(target: string): Promise<void> {
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error("commit after close");
+    await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
+    this.#close();
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.path, target);
+    await syncDirectory(dirname(target));
+  }
+
+  /** Closes and removes the temporary file; safe to call after commit. */
+  async discard(): Promise<void> {
+    this.#close();
+    await unlink(this.path).catch(() => {});
+    await rmdir(dirname(this.path)).catch(() => {});
+  }
+
+  #close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Atomically and durably replaces `target` with `data` (temp file, fsync, rename). */
+export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array): Promise<void> {
+  const file = await TempFile.create(root);
+  try {
+    file.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    await file.commit(target);
+  } finally {
+    await file.discard();
+  }
+}
+
+/** fsync on a directory makes renames and new names in it durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes temporary files left by processes that are gone (a crash mid-write). */
+export async function sweepTemporaryFiles(root: string): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(join(root, INGEST_DIR)).catch(() => [] as string[])) {
+    const pid = Number(name.split("-")[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
+    await rm(join(root, INGEST_DIR, name), { force: true, recursive: true });
+    removed++;
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,4 @@
+import { MemoryStore } from "../../src/content/memory/index.ts";
+import { runTargetContract } from "./contract.ts";
+
+runTargetContract("memory", async () => ({ target: new MemoryStore(), cleanup: async () => {} }));
