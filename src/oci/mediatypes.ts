@@ -16,6 +16,17 @@ export const MediaType = {
   dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
 } as const;
 
+/**
+ * An idp package: one OCI image manifest whose single layer is a plain tar+gzip (the type
+ * Argo CD's OCI source accepts by default, and Flux and `oras pull` read), tagged with an
+ * idp artifact type and carrying its metadata in an idp config blob.
+ */
+export const PackageMediaType = {
+  artifact: "application/vnd.idp.package.v1",
+  config: "application/vnd.idp.package.config.v1+json",
+  layer: MediaType.ociLayerGzip,
+} as const;
+
 /** Manifest media types a registry stores under /manifests/. */
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [
   MediaType.ociManifest,
@@ -59,4 +70,10 @@ export const Annotation = {
   description: "org.opencontainers.image.description",
   source: "org.opencontainers.image.source",
   revision: "org.opencontainers.image.revision",
+  licenses: "org.opencontainers.image.licenses",
+  authors: "org.opencontainers.image.authors",
+  /** ORAS extracts a layer carrying this ("true") as a directory named by its title. */
+  orasUnpack: "io.deis.oras.content.unpack",
+  /** ORAS checks the extracted tar (before gzip) against this digest. */
+  orasContentDigest: "io.deis.oras.content.digest",
 } as const;
