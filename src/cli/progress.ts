@@ -1,0 +1,150 @@
+import { colour } from "./output.ts";
+
+/**
+ * Progress for transfers. On a TTY: one bar per blob in flight and a total line (bytes, rate,
+ * ETA), redrawn at most 10 times a second on stderr; skipped and mounted blobs say so. Not
+ * on a TTY: one plain line per finished blob. Quiet or JSON mode: nothing (scripts read the
+ * result on stdout instead).
+ */
+
+export type ItemState = "active" | "done" | "skipped" | "mounted" | "failed";
+
+interface Item {
+  label: string;
+  total: number;
+  done: number;
+  state: ItemState;
+}
+
+export interface ProgressOptions {
+  /** Verb for the lines: "push", "pull", "copy". */
+  verb: string;
+  mode: "tty" | "plain" | "silent";
+  stream?: NodeJS.WriteStream;
+  now?: () => number;
+}
+
+/** How progress should be shown for the current process and flags. */
+export function progressMode(flags: { quiet?: boolean; json?: boolean }, stream: NodeJS.WriteStream = process.stderr): ProgressOptions["mode"] {
+  if (flags.quiet || flags.json) return "silent";
+  return stream.isTTY && process.env.TERM !== "dumb" && !process.env.CI ? "tty" : "plain";
+}
+
+export class Progress {
+  #items = new Map<string, Item>();
+  #options: Required<Omit<ProgressOptions, "stream">> & { stream: NodeJS.WriteStream };
+  #started: number;
+  #lastDraw = 0;
+  #drawnLines = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: ProgressOptions) {
+    this.#options = { now: () => performance.now(), stream: process.stderr, ...options };
+    this.#started = this.#options.now();
+    if (options.mode === "tty") this.#timer = setInterval(() => this.#draw(), 100);
+  }
+
+  /** A blob (or manifest) starts moving. */
+  start(id: string, label: string, total: number): void {
+    this.#items.set(id, { label, total, done: 0, state: "active" });
+  }
+
+  /** `bytes` more of `id` moved. */
+  advance(id: string, bytes: number): void {
+    const item = this.#items.get(id);
+    if (item) item.done += bytes;
+    if (this.#options.mode === "tty" && this.#options.now() - this.#lastDraw > 100) this.#draw();
+  }
+
+  /** `id` ended: copied, already there, mounted from another repository, or failed. */
+  finish(id: string, state: Exclude<ItemState, "active">, label?: string, total?: number): void {
+    let item = this.#items.get(id);
+    if (!item) {
+      item = { label: label ?? id, total: total ?? 0, done: 0, state };
+      this.#items.set(id, item);
+    }
+    item.state = state;
+    if (state === "done") item.done = item.total;
+    if (this.#options.mode === "plain") {
+      const what = state === "done" ? `${this.#options.verb}ed` : state;
+      this.#options.stream.write(`${what.padEnd(8)} ${item.label} (${formatBytes(item.total)})\n`);
+    }
+  }
+
+  /** Final redraw and stop; call once, whatever happened. */
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#options.mode === "tty") this.#draw(true);
+  }
+
+  /** Totals so far: bytes moved, bytes expected, per-state counts. */
+  summary(): { bytes: number; total: number; counts: Record<ItemState, number> } {
+    const counts: Record<ItemState, number> = { active: 0, done: 0, skipped: 0, mounted: 0, failed: 0 };
+    let bytes = 0;
+    let total = 0;
+    for (const item of this.#items.values()) {
+      counts[item.state]++;
+      if (item.state === "active" || item.state === "done" || item.state === "failed") {
+        bytes += item.done;
+        total += item.total;
+      }
+    }
+    return { bytes, total, counts };
+  }
+
+  #draw(final = false): void {
+    const { stream, now } = this.#options;
+    this.#lastDraw = now();
+    const width = Math.max(40, Math.min(stream.columns ?? 80, 120));
+    const lines: string[] = [];
+    for (const item of this.#items.values()) {
+      if (item.state !== "active" && !final) continue;
+      if (final && item.state === "active") continue;
+      lines.push(itemLine(item, width));
+    }
+    const { bytes, total, counts } = this.summary();
+    const seconds = Math.max((now() - this.#started) / 1000, 0.001);
+    const rate = bytes / seconds;
+    const eta = rate > 0 && total > bytes ? ` ETA ${formatDuration((total - bytes) / rate)}` : "";
+    const extra = [counts.skipped && `${counts.skipped} already there`, counts.mounted && `${counts.mounted} mounted`].filter(Boolean).join(", ");
+    lines.push(
+      `${colour.bold(final ? "total" : this.#options.verb)} ${formatBytes(bytes)}/${formatBytes(total)} ${formatBytes(rate)}/s${final ? ` in ${formatDuration(seconds)}` : eta}${extra ? ` (${extra})` : ""}`,
+    );
+    let out = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F` : "";
+    for (const line of lines) out += `\x1b[2K${line}\n`;
+    stream.write(out);
+    this.#drawnLines = final ? 0 : lines.length;
+  }
+}
+
+function itemLine(item: Item, width: number): string {
+  const label = item.label.length > 24 ? `${item.label.slice(0, 23)}…` : item.label.padEnd(24);
+  if (item.state !== "active") {
+    const tag = item.state === "done" ? colour.green("done") : item.state === "failed" ? colour.red("failed") : colour.dim(item.state === "skipped" ? "exists" : "mounted");
+    return `${label} ${tag} ${formatBytes(item.total)}`;
+  }
+  const barWidth = Math.max(10, width - 24 - 30);
+  const ratio = item.total > 0 ? Math.min(item.done / item.total, 1) : 0;
+  const filled = Math.round(barWidth * ratio);
+  return `${label} [${"=".repeat(filled)}${" ".repeat(barWidth - filled)}] ${formatBytes(item.done)}/${formatBytes(item.total)}`;
+}
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** 75.2 → "1m15s". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  return `${m}m${Math.round(seconds - m * 60)}s`;
+}
