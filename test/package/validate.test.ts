@@ -165,3 +165,19 @@ describe("package contents", () => {
     expect(errors(report)).toEqual(["idp.yaml: the package ships no files: include/exclude select nothing"]);
   });
 });
+
+describe("idp package init", () => {
+  test("scaffolds a package that validates clean, and refuses to overwrite without --force", async () => {
+    const { initPackage } = await import("../../src/package/init.ts");
+    const dir = join(work.path, "My_New Package");
+    const files = await initPackage(dir);
+    expect(files).toEqual(["idp.yaml", "configmap.yaml", "application.yaml"]);
+    const report = await validatePackage(dir);
+    expect(report.problems).toEqual([]);
+    expect(report.spec?.name).toBe("my-new-package");
+    expect(report.objects).toBe(2);
+    await expect(initPackage(dir)).rejects.toThrow(/exists/);
+    expect(await initPackage(dir, { force: true, name: "renamed" })).toHaveLength(3);
+    expect((await readPackageSpec(dir)).name).toBe("renamed");
+  });
+});
