@@ -146,8 +146,8 @@ function libtrustKeyId(spkiDer: Uint8Array): string {
   return out.match(/.{4}/g)!.join(":");
 }
 
-function pemBody(pem: string): Uint8Array {
-  return Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
+function pemBody(pem: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64"));
 }
 
 function b64url(data: string | Uint8Array): string {
