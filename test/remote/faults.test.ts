@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { IdpError } from "../../src/errors/index.ts";
+import { digestOf } from "../../src/oci/digest.ts";
+import { MediaType } from "../../src/oci/mediatypes.ts";
+import { anonymous, openRepository, type RemoteRepository } from "../../src/remote/index.ts";
+import { startIdp, type IdpServer } from "../helpers/idp.ts";
+import { json, randomContent } from "../helpers/oci.ts";
+import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Transfers through the fault-injecting stand-in proxy in front of the real `idp serve`:
+ * dropped connections, stalls and 500/429 in the middle of pushes and pulls. Each transfer
+ * must complete with verified digests, resume rather than restart, and leave no upload
+ * session behind.
+ */
+describe("faults in the middle of transfers", () => {
+  let server: IdpServer;
+  let proxy: FaultProxy;
+  let n = 0;
+  const open = (): Promise<RemoteRepository> =>
+    openRepository({ registry: proxy.host, repository: `faults/r${++n}` }, { credentials: anonymous, retries: 3, timeoutMs: 1500, retry: { baseDelayMs: 20, maxDelayMs: 2000 } });
+  const blob = (size: number) => {
+    const c = randomContent(size);
+    return { c, desc: { mediaType: MediaType.ociLayerGzip, digest: c.digest, size } };
+  };
+  const pull = async (repo: RemoteRepository, desc: { mediaType: string; digest: string; size: number }) =>
+    digestOf(new Uint8Array(await new Response(await repo.fetch(desc)).arrayBuffer()));
+  const uploadsLeft = () => {
+    try {
+      return readdirSync(join(server.root, "uploads"));
+    } catch {
+      return [];
+    }
+  };
+
+  beforeAll(async () => {
+    server = await startIdp();
+    proxy = startFaultProxy(server.url);
+  });
+  afterAll(async () => {
+    proxy?.stop();
+    await server?.stop();
+  });
+  beforeEach(() => {
+    proxy.rules = [];
+    proxy.log = [];
+  });
+
+  test("a download cut twice resumes with Range from the verified offset", async () => {
+    const repo = await open();
+    const { c, desc } = blob(48 * MiB);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 2, action: { kind: "cut-response", afterBytes: 10 * MiB } }];
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    const gets = proxy.log.filter((l) => l.method === "GET" && l.path.includes("/blobs/sha256:"));
+    expect(gets.length).toBe(3);
+    expect(gets[0]!.range).toBeNull();
+    expect(gets[1]!.range).toMatch(/^bytes=\d+-$/);
+    expect(Number(gets[1]!.range!.slice(6, -1))).toBeGreaterThan(0);
+  });
+
+  test("a stalled download is abandoned after the idle timeout and resumed", async () => {
+    const repo = await open();
+    const { c, desc } = blob(24 * MiB);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, action: { kind: "stall-response", afterBytes: 5 * MiB } }];
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    expect(proxy.log.filter((l) => l.method === "GET" && l.range !== null).length).toBe(1);
+  });
+
+  test("500 then 429 with Retry-After on a pull: retried after the asked delay", async () => {
+    const repo = await open();
+    const { c, desc } = blob(2 * MiB);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [
+      { method: "GET", path: /\/blobs\/sha256:/, action: { kind: "status", status: 500 } },
+      { method: "GET", path: /\/blobs\/sha256:/, action: { kind: "status", status: 429, retryAfter: "1" } },
+    ];
+    const started = Date.now();
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(proxy.log.filter((l) => l.fault).map((l) => l.fault)).toEqual(["status", "status"]);
+  });
+
+  test("an upload cut mid-chunk resumes from the registry's offset instead of starting over", async () => {
+    const repo = await open();
+    const { c, desc } = blob(40 * MiB);
+    proxy.rules = [{ method: "PATCH", skip: 1, action: { kind: "cut-request", afterBytes: 3 * MiB } }];
+    await repo.push(desc, new Blob([c.bytes]).stream(), { tuning: { chunkSize: 8 * MiB } });
+    expect(proxy.log.filter((l) => l.method === "POST").length).toBe(1);
+    expect(proxy.log.some((l) => l.method === "GET" && l.path.includes("/blobs/uploads/"))).toBe(true);
+    const sent = proxy.log.reduce((sum, l) => sum + l.requestBytes, 0);
+    expect(sent).toBeLessThan(desc.size + 8 * MiB);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    expect(uploadsLeft()).toEqual([]);
+  });
+
+  test("500 and 429 on chunks and a stalled chunk: the push completes", async () => {
+    const repo = await open();
+    const { c, desc } = blob(30 * MiB);
+    proxy.rules = [
+      { method: "PATCH", skip: 0, action: { kind: "status", status: 500 } },
+      { method: "PATCH", skip: 1, action: { kind: "status", status: 429, retryAfter: "0" } },
+      { method: "PATCH", skip: 2, action: { kind: "stall-request", afterBytes: 2 * MiB } },
+      { method: "PUT", action: { kind: "status", status: 503 } },
+    ];
+    await repo.push(desc, new Blob([c.bytes]).stream(), { tuning: { chunkSize: 8 * MiB } });
+    expect(proxy.log.filter((l) => l.fault).length).toBe(4);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    expect(uploadsLeft()).toEqual([]);
+  });
+
+  test("manifest and small-blob pushes are retried whole", async () => {
+    const repo = await open();
+    const { c, desc } = blob(1000);
+    proxy.rules = [
+      { method: "PUT", path: /\/blobs\/uploads\//, action: { kind: "cut-request", afterBytes: 100 } },
+      { method: "PUT", path: /\/manifests\//, action: { kind: "status", status: 502 } },
+    ];
+    await repo.push(desc, c.bytes);
+    const config = json({});
+    await repo.push({ mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, config.bytes);
+    const manifest = json({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, layers: [desc] });
+    const mdesc = { mediaType: MediaType.ociManifest, digest: manifest.digest, size: manifest.size };
+    await repo.pushManifest(mdesc, manifest.bytes, "v1");
+    expect(await repo.resolve("v1")).toEqual(mdesc);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+  });
+
+  test("when retries run out the error is one line and the session is cancelled", async () => {
+    const repo = await open();
+    const { c, desc } = blob(20 * MiB);
+    proxy.rules = [{ method: "PATCH", times: 100, action: { kind: "status", status: 500 } }];
+    let error: unknown;
+    try {
+      await repo.push(desc, new Blob([c.bytes]).stream(), { tuning: { chunkSize: 8 * MiB } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IdpError);
+    expect((error as Error).message).not.toContain("\n");
+    expect((error as Error).message).toContain("500");
+    expect(await repo.exists(desc)).toBe(false);
+    expect(uploadsLeft()).toEqual([]);
+  });
+});
