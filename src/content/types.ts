@@ -76,6 +76,14 @@ export interface Mounter {
   mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
 }
 
+/**
+ * Stores a manifest and points a tag at it in one step (a registry's `PUT /manifests/<tag>`),
+ * saving the round trips of push-then-tag. Optional: copy uses it for the root when present.
+ */
+export interface ReferencePusher {
+  pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void>;
+}
+
 /** Content that can only be read: a bundle's tar, a remote without push rights. */
 export interface ReadOnlyStorage extends Fetcher, ExistenceChecker {}
 export interface Storage extends ReadOnlyStorage, Pusher {}
@@ -97,4 +105,7 @@ export function canDelete(target: object): target is Deleter {
 }
 export function canMount(target: object): target is Mounter {
   return typeof (target as Partial<Mounter>).mount === "function";
+}
+export function canPushReference(target: object): target is ReferencePusher {
+  return typeof (target as Partial<ReferencePusher>).pushManifest === "function";
 }

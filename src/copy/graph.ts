@@ -1,0 +1,112 @@
+import { MAX_MANIFEST_BYTES, isManifest, successorsOf } from "../content/successors.ts";
+import { canListReferrers, canPushReference, type ReadOnlyStorage, type Storage } from "../content/types.ts";
+import { readAll } from "../content/verify.ts";
+import { isNondistributable } from "../oci/mediatypes.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+import { on } from "./errors.ts";
+import { limiter } from "./limit.ts";
+import { DEFAULT_CONCURRENCY, type CopyGraphOptions } from "./options.ts";
+import { transferBlob } from "./transfer.ts";
+
+/**
+ * Copies one descriptor graph, children before parents, so that the destination never holds
+ * a manifest whose content is missing. Each digest is visited once however many parents share
+ * it. The first failure stops new work; transfers under way are abandoned (their stores make
+ * nothing partial visible), and copy rejects once everything has settled.
+ */
+export class GraphCopy {
+  readonly #src: ReadOnlyStorage;
+  readonly #dst: Storage;
+  readonly #options: CopyGraphOptions;
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #stop = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #visits = new Map<string, Promise<void>>();
+  #failure: { error: unknown } | undefined;
+  /** The root and the tag to push it under in one step, when the destination can. */
+  readonly #rootTag: { digest: string; tag: string } | undefined;
+  /** True once the root was pushed under its tag. */
+  rootTagged = false;
+
+  constructor(src: ReadOnlyStorage, dst: Storage, options: CopyGraphOptions, rootTag?: { digest: string; tag: string }) {
+    this.#src = src;
+    this.#dst = dst;
+    this.#options = options;
+    this.#limit = limiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.#signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
+    this.#rootTag = rootTag;
+  }
+
+  /** Copies the graph under `root`; rejects with the first failure. */
+  async run(root: Descriptor): Promise<void> {
+    await this.#all([root]);
+  }
+
+  #visit(desc: Descriptor): Promise<void> {
+    let visit = this.#visits.get(desc.digest);
+    if (!visit) {
+      visit = this.#node(desc).catch((error: unknown) => {
+        if (!this.#failure) {
+          this.#failure = { error };
+          this.#stop.abort(error);
+        }
+        throw error;
+      });
+      this.#visits.set(desc.digest, visit);
+    }
+    return visit;
+  }
+
+  /** Visits every descriptor, waits for all of them, then reports the first failure. */
+  async #all(descs: readonly Descriptor[]): Promise<void> {
+    const results = await Promise.allSettled(descs.map((d) => this.#visit(d)));
+    const rejected = results.find((r) => r.status === "rejected");
+    if (rejected) throw this.#failure ? this.#failure.error : rejected.reason;
+  }
+
+  async #node(desc: Descriptor): Promise<void> {
+    const src = this.#src;
+    const dst = this.#dst;
+    const signal = this.#signal;
+    signal.throwIfAborted();
+    // Foreign layers live outside registries; copy them only when the source holds them.
+    if (isNondistributable(desc.mediaType) && !(await this.#limit(() => on("source", desc, signal, () => src.exists(desc))))) return;
+    if (await this.#limit(() => on("destination", desc, signal, () => dst.exists(desc)))) {
+      await this.#options.onSkipped?.(desc);
+      if (isManifest(desc)) await this.#referrersOf(desc);
+      return;
+    }
+    if (!isManifest(desc)) {
+      await this.#limit(() => transferBlob(src, dst, desc, this.#options, signal));
+      return;
+    }
+    const bytes = await this.#limit(() =>
+      on("source", desc, signal, async () => readAll(await src.fetch(desc, { signal }), MAX_MANIFEST_BYTES, `manifest ${desc.digest}`)),
+    );
+    const children = await on("source", desc, signal, () => successorsOf(desc, bytes));
+    await this.#all(children);
+    signal.throwIfAborted();
+    await this.#options.preCopy?.(desc);
+    await this.#limit(() =>
+      on("destination", desc, signal, async () => {
+        const tag = this.#rootTag;
+        if (tag && tag.digest === desc.digest && canPushReference(dst)) {
+          await dst.pushManifest(desc, bytes, tag.tag);
+          this.rootTagged = true;
+        } else {
+          await dst.push(desc, bytes, { signal });
+        }
+      }),
+    );
+    await this.#options.postCopy?.(desc);
+    await this.#referrersOf(desc);
+  }
+
+  /** Copies the referrers of a manifest (each one's own referrers follow from its visit). */
+  async #referrersOf(desc: Descriptor): Promise<void> {
+    const src = this.#src;
+    if (!this.#options.referrers || !canListReferrers(src)) return;
+    const referrers = await this.#limit(() => on("source", desc, this.#signal, () => src.referrers(desc)));
+    await this.#all(referrers.filter(isManifest));
+  }
+}

@@ -1,0 +1,41 @@
+import type { Descriptor } from "../oci/schemas.ts";
+
+/**
+ * Hooks copy calls as it works, for progress bars and logs; copy itself never prints. Each
+ * may be async (copy waits for it). Zero value: no hooks.
+ */
+export interface CopyHooks {
+  /** Before a blob or manifest is transferred (not for skipped ones). */
+  preCopy?(desc: Descriptor): void | Promise<void>;
+  /** After it is stored, verified, in the destination. */
+  postCopy?(desc: Descriptor): void | Promise<void>;
+  /** The destination had it already; nothing moved (for a manifest: nor anything below it). */
+  onSkipped?(desc: Descriptor): void | Promise<void>;
+  /** The destination linked it from `fromRepository` of its registry; nothing moved. */
+  onMounted?(desc: Descriptor, fromRepository: string): void | Promise<void>;
+  /** Bytes of `desc` read from the source so far (a blob's transfer; may restart at 0 on retry). */
+  onProgress?(desc: Descriptor, bytes: number): void;
+}
+
+/** Options of copyGraph; every field is optional and its zero value is documented. */
+export interface CopyGraphOptions extends CopyHooks {
+  /** Transfers (and existence checks) at once. Default 4. */
+  concurrency?: number;
+  /**
+   * A repository of the destination's registry that holds the source's blobs (source and
+   * destination share a registry): blobs are mounted from it instead of moved. Default: none.
+   */
+  mountFrom?: string;
+  /**
+   * Also copy the referrers of every manifest reached (signatures, SBOMs), and their
+   * referrers in turn, when the source can list them. Default false.
+   */
+  referrers?: boolean;
+  /** Stops the copy; transfers under way are abandoned and leave nothing visible. */
+  signal?: AbortSignal;
+}
+
+/** Options of copy: copyGraph's. */
+export interface CopyOptions extends CopyGraphOptions {}
+
+export const DEFAULT_CONCURRENCY = 4;

@@ -1,0 +1,79 @@
+import { canMount, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
+import { DigestMismatchError } from "../errors/index.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+import { attribute, on } from "./errors.ts";
+import type { CopyGraphOptions } from "./options.ts";
+
+/**
+ * Moves one blob: mounted when the destination can link it from `mountFrom`, else streamed
+ * from the source's (verifying) fetch into the destination's (verifying) push. Errors name
+ * the side that failed: a read error or a source that does not verify is the source's, even
+ * though the destination is the one reading the stream.
+ */
+export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Descriptor, options: CopyGraphOptions, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  await options.preCopy?.(desc);
+  if (options.mountFrom !== undefined && canMount(dst)) {
+    const from = options.mountFrom;
+    if (await on("destination", desc, signal, () => dst.mount(desc, from))) {
+      await options.onMounted?.(desc, from);
+      return;
+    }
+  }
+  const body = desc.data !== undefined
+    ? new Uint8Array(Buffer.from(desc.data, "base64"))
+    : await on("source", desc, signal, () => src.fetch(desc, { signal }));
+  const source = { failed: false };
+  const progress = (n: number) => options.onProgress?.(desc, n);
+  const push: PushOptions & { reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>> } = {
+    signal,
+    // A remote destination that loses its upload session reopens the source at an offset.
+    reopen: async (offset) => tap(await src.fetch(desc, { offset, signal }), source, offset, progress),
+  };
+  try {
+    await dst.push(desc, body instanceof Uint8Array ? body : tap(body, source, 0, progress), push);
+  } catch (error) {
+    // A destination that refuses bytes read cleanly from the source as not matching the
+    // descriptor is reporting the source's content.
+    const fromSource = source.failed || error instanceof DigestMismatchError;
+    throw attribute(error, fromSource ? "source" : "destination", desc, signal);
+  }
+  if (body instanceof Uint8Array) options.onProgress?.(desc, body.byteLength);
+  await options.postCopy?.(desc);
+}
+
+/**
+ * A pass-through over `stream` that counts bytes and remembers whether reading the source
+ * failed (a broken connection, content that did not verify), which is how a failed push is
+ * told apart from a failed read.
+ */
+function tap(stream: ReadableStream<Uint8Array>, source: { failed: boolean }, start: number, onBytes: (total: number) => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let total = start;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let result: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          source.failed = true;
+          throw error;
+        }
+        if (result.done) {
+          controller.close();
+          return;
+        }
+        total += result.value.byteLength;
+        onBytes(total);
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    // One chunk of read-ahead keeps the pipeline as fast as a plain pipe (measured), without
+    // buffering more than a chunk.
+    { highWaterMark: 1 },
+  );
+}
