@@ -27,7 +27,8 @@ export interface FaultProxy {
   stop(): void;
 }
 
-export function startFaultProxy(upstream: string): FaultProxy {
+/** `tls` makes it an HTTPS front (a TLS-terminating stand-in) for certificate tests. */
+export function startFaultProxy(upstream: string, options: { tls?: { cert: string; key: string } } = {}): FaultProxy {
   const state: FaultProxy = { url: "", host: "", rules: [], log: [], stop: () => server.stop(true) };
   const counters = new Map<FaultRule, { seen: number; fired: number }>();
 
@@ -50,6 +51,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
     port: 0,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     idleTimeout: 0,
+    ...(options.tls ? { tls: options.tls } : {}),
     async fetch(req) {
       const url = new URL(req.url);
       const path = url.pathname + url.search;
@@ -88,7 +90,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
       return new Response(req.method === "HEAD" ? null : resBody, { status: res.status, headers: out });
     },
   });
-  state.url = `http://127.0.0.1:${server.port}`;
+  state.url = `${options.tls ? "https" : "http"}://127.0.0.1:${server.port}`;
   state.host = `127.0.0.1:${server.port}`;
   return state;
 }
