@@ -9,11 +9,15 @@ import { ChunkSource } from "./chunks.ts";
 export interface UploadTuning {
   /** Blobs up to this size go in one PUT (a stream is read into memory first). */
   monolithicMax: number;
-  /** Larger blobs go in PATCH chunks of this size (at least the registry's minimum). */
+  /**
+   * Larger blobs go in PATCH chunks of this size (at least the registry's minimum). RSS grows
+   * with it (~3× a chunk in flight on Bun 1.4.5) while throughput does not: 8 MiB measured
+   * best, and stays above the 5 MiB minimum ECR-style registries want.
+   */
   chunkSize: number;
 }
 
-export const DEFAULT_UPLOAD_TUNING: UploadTuning = { monolithicMax: 8 * 1024 * 1024, chunkSize: 16 * 1024 * 1024 };
+export const DEFAULT_UPLOAD_TUNING: UploadTuning = { monolithicMax: 8 * 1024 * 1024, chunkSize: 8 * 1024 * 1024 };
 
 export interface UploadOptions {
   signal?: AbortSignal;
@@ -153,8 +157,8 @@ async function patch(ctx: RepoContext, session: Session, start: number, bytes: U
       url,
       scopes: pushScopes(ctx),
       retries: 0,
-      headers: { "Content-Type": "application/octet-stream", "Content-Range": `${start}-${start + bytes.byteLength - 1}` },
-      body: bytes,
+      headers: { "Content-Type": "application/octet-stream", "Content-Range": `${start}-${start + bytes.byteLength - 1}`, "Content-Length": String(bytes.byteLength) },
+      body: streamOf(bytes),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -232,4 +236,20 @@ async function readExactly(stream: ReadableStream<Uint8Array>, size: number, dig
   }
   if (at !== size) throw new DigestMismatchError(`content pushed as ${digest} is ${at} bytes, not ${size}`);
   return out;
+}
+
+/**
+ * A one-chunk stream over `bytes`: Bun's fetch sends a stream without copying the whole body
+ * first (a Uint8Array body costs a copy per request, measured at ~3× the chunk in RSS).
+ */
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  const step = 1024 * 1024;
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + step));
+      at += step;
+    },
+  }, { highWaterMark: 0 });
 }
