@@ -1,13 +1,15 @@
 import { Hono } from "hono";
-import type { RouteDeps } from "./context.ts";
+import type { RegistryEnv, RouteDeps } from "./context.ts";
 import { nextLink, pageSize } from "./util.ts";
 
 /** `GET /v2/_catalog[?n=&last=]`: repository names, paginated like Distribution. */
-export function catalogRoutes({ store, maxCatalogPage, defaultCatalogPage }: RouteDeps): Hono {
-  const app = new Hono();
+export function catalogRoutes({ store, maxCatalogPage, defaultCatalogPage }: RouteDeps): Hono<RegistryEnv> {
+  const app = new Hono<RegistryEnv>();
   app.get("/v2/_catalog", async (c) => {
     const n = pageSize(c, maxCatalogPage) ?? defaultCatalogPage;
-    const page = await store.catalog(n, c.req.query("last"));
+    const access = c.get("access");
+    // Only what the caller may read is listed (unrestricted when authentication is off).
+    const page = await store.catalog(n, c.req.query("last"), access.enforced ? (name) => access.can(name, "read") : undefined);
     const body = { repositories: page.items };
     if (page.next !== undefined) return c.json(body, 200, { Link: nextLink("/v2/_catalog", n, page.next) });
     return c.json(body);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { RouteDeps } from "./context.ts";
+import type { RegistryEnv, RouteDeps } from "./context.ts";
 import { lastSegment, readLimited, repoName } from "./util.ts";
 
 const MARKER = "/manifests/";
@@ -7,8 +7,8 @@ const MARKER = "/manifests/";
 const MAX_TAG_PARAMS = 100;
 
 /** Manifests by tag or digest: GET/HEAD, PUT (with `?tag=` on a digest push), DELETE. */
-export function manifestRoutes({ store }: RouteDeps): Hono {
-  const app = new Hono();
+export function manifestRoutes({ store }: RouteDeps): Hono<RegistryEnv> {
+  const app = new Hono<RegistryEnv>();
 
   app.get(`/v2/:name{.+}${MARKER}:reference`, async (c) => {
     const repo = repoName(c, MARKER);
@@ -34,7 +34,9 @@ export function manifestRoutes({ store }: RouteDeps): Hono {
       return c.json({ errors: [{ code: "TAG_INVALID", message: `at most ${MAX_TAG_PARAMS} tag parameters per push` }] }, 414);
     }
     const bytes = await readLimited(c.req.raw, store.maxManifestBytes, "manifest");
-    const result = await store.putManifest(repo, reference, bytes, c.req.header("content-type"), tags);
+    // Moving an existing tag needs the update right, whatever the tag (`latest` included, d-6).
+    const mayMoveTags = c.get("access").can(repo, "update");
+    const result = await store.putManifest(repo, reference, bytes, c.req.header("content-type"), tags, { mayMoveTags });
     const headers = new Headers({
       Location: `/v2/${repo}${MARKER}${result.digest}`,
       "Docker-Content-Digest": result.digest,

@@ -3,7 +3,7 @@ import { isSupportedAlgorithm, type DigestAlgorithm } from "../../src/oci/digest
 import { RegistryError } from "../errors.ts";
 import type { ChunkRange } from "../storage/uploads.ts";
 import { rangeHeaders } from "../storage/uploads.ts";
-import type { RouteDeps } from "./context.ts";
+import type { RegistryEnv, RouteDeps } from "./context.ts";
 import { lastSegment, repoName } from "./util.ts";
 
 const MARKER = "/blobs/uploads";
@@ -13,13 +13,16 @@ const MARKER = "/blobs/uploads";
  * PATCH appends a chunk (with Content-Range) or a stream (without), PUT closes with the
  * digest, GET reports progress, DELETE cancels.
  */
-export function uploadRoutes({ store }: RouteDeps): Hono {
-  const app = new Hono();
+export function uploadRoutes({ store }: RouteDeps): Hono<RegistryEnv> {
+  const app = new Hono<RegistryEnv>();
 
-  const start = async (c: Context) => {
+  const start = async (c: Context<RegistryEnv>) => {
     const repo = repoName(c, MARKER);
     const mount = c.req.query("mount");
-    if (mount !== undefined && (await store.mountBlob(repo, mount, c.req.query("from")))) {
+    const access = c.get("access");
+    // Mount only from repositories the caller may read (d-4, d-5); otherwise a 202 session.
+    const canRead = access.enforced ? (name: string) => access.can(name, "read") : undefined;
+    if (mount !== undefined && (await store.mountBlob(repo, mount, c.req.query("from"), canRead))) {
       return c.body(null, 201, blobCreatedHeaders(repo, mount));
     }
     const algorithm = digestAlgorithm(c.req.query("digest-algorithm"));

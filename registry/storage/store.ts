@@ -67,10 +67,14 @@ export class RegistryStore {
 
   // ---- repositories ----------------------------------------------------------------
 
-  /** Repository names in ASCII order, after `last`, at most `n`. */
-  async catalog(n: number, last?: string): Promise<Page> {
-    const names = (await this.driver.list(REPOSITORIES)).map(decodeRepo).filter(isValidRepositoryName).sort();
-    return paginate(names, n, last);
+  /**
+   * Repository names in ASCII order, after `last`, at most `n`; with `visible`, only those it
+   * accepts (filtered before paging, so pages stay full and `Link` stays right).
+   */
+  async catalog(n: number, last?: string, visible?: (name: string) => boolean): Promise<Page> {
+    let names = (await this.driver.list(REPOSITORIES)).map(decodeRepo).filter(isValidRepositoryName);
+    if (visible) names = names.filter(visible);
+    return paginate(names.sort(), n, last);
   }
 
   // ---- blobs -----------------------------------------------------------------------
@@ -197,6 +201,7 @@ export class RegistryStore {
     bytes: Uint8Array,
     contentType: string | undefined,
     tags: readonly string[] = [],
+    options: { mayMoveTags?: boolean } = {},
   ): Promise<{ digest: string; subject: string | undefined; tags: string[] }> {
     checkName(repo);
     if (bytes.byteLength > this.maxManifestBytes) {
@@ -219,6 +224,11 @@ export class RegistryStore {
     const record: ManifestRecord = { mediaType: info.mediaType, size: bytes.byteLength };
     if (info.artifactType !== undefined) record.artifactType = info.artifactType;
     await this.#index.update(repo, async (draft) => {
+      // Decided under the lock, so a tag created meanwhile is not overwritten either (d-6).
+      if (options.mayMoveTags === false) {
+        const moved = allTags.find((tag) => draft.tags.has(tag) && draft.tags.get(tag) !== digest);
+        if (moved !== undefined) throw new RegistryError("DENIED", `tag ${moved} already points to another manifest in ${repo}, and moving it needs the update right`);
+      }
       // Linked under the repository lock: a concurrent delete of the same digest unlinks
       // under it too, so the index never lists a manifest whose bytes are gone.
       await this.driver.link(blobPath(digest), repoBlobPath(repo, digest));
