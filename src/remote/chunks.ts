@@ -14,7 +14,10 @@ export class ChunkSource {
   #reader: { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>; cancel(): Promise<void> } | undefined;
   #pending: Uint8Array | undefined;
   #offset = 0;
-  #buffer: Uint8Array | undefined;
+  /** Two buffers, alternated, so the next chunk can be read while the last one is sent. */
+  readonly #buffers: (Uint8Array | undefined)[] = [undefined, undefined];
+  #turn = 0;
+  #inflight: Promise<unknown> | undefined;
   #used = false;
 
   constructor(body: ReadableStream<Uint8Array> | Uint8Array, desc: Descriptor, reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>>) {
@@ -30,6 +33,7 @@ export class ChunkSource {
   }
 
   async restart(): Promise<void> {
+    await this.#inflight?.catch(() => {});
     if (this.#offset === 0 && !this.#used) return;
     if (this.#bytes) {
       this.#offset = 0;
@@ -43,10 +47,16 @@ export class ChunkSource {
   }
 
   /**
-   * The next chunk of up to `size` bytes (the last may be shorter). The returned bytes are
-   * valid until the next call: the buffer is reused.
+   * The next chunk of up to `size` bytes (the last may be shorter). The returned bytes stay
+   * valid until the call after next: two buffers take turns.
    */
-  async next(size: number): Promise<Uint8Array> {
+  next(size: number): Promise<Uint8Array> {
+    const promise = this.#next(size);
+    this.#inflight = promise;
+    return promise;
+  }
+
+  async #next(size: number): Promise<Uint8Array> {
     this.#used = true;
     const want = Math.min(size, this.#desc.size - this.#offset);
     if (this.#bytes) {
@@ -55,8 +65,12 @@ export class ChunkSource {
       this.#offset += want;
       return chunk;
     }
-    if (!this.#buffer || this.#buffer.byteLength < want) this.#buffer = new Uint8Array(Math.max(want, size));
-    const buffer = this.#buffer;
+    this.#turn ^= 1;
+    let buffer = this.#buffers[this.#turn];
+    if (!buffer || buffer.byteLength < want) {
+      buffer = new Uint8Array(Math.max(want, size));
+      this.#buffers[this.#turn] = buffer;
+    }
     let filled = 0;
     while (filled < want) {
       let piece = this.#pending;

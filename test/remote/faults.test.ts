@@ -99,6 +99,40 @@ describe("faults in the middle of transfers", () => {
     expect(uploadsLeft()).toEqual([]);
   });
 
+  test("a streamed upload (reopenable source) cut mid-way continues with a ranged PATCH", async () => {
+    const repo = await open();
+    const { c, desc } = blob(40 * MiB);
+    proxy.rules = [{ method: "PATCH", action: { kind: "cut-request", afterBytes: 13 * MiB } }];
+    const reopened: number[] = [];
+    const reopen = async (offset: number) => {
+      reopened.push(offset);
+      return new Blob([c.bytes.subarray(offset)]).stream();
+    };
+    await repo.push(desc, new Blob([c.bytes]).stream(), { reopen });
+    const patches = proxy.log.filter((l) => l.method === "PATCH");
+    expect(patches.length).toBe(2);
+    expect(patches[0]!.contentRange).toBeNull();
+    expect(reopened.length).toBe(1);
+    expect(reopened[0]).toBeGreaterThan(0);
+    expect(patches[1]!.contentRange).toBe(`${reopened[0]}-${desc.size - 1}`);
+    expect(proxy.log.filter((l) => l.method === "POST").length).toBe(1);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    expect(uploadsLeft()).toEqual([]);
+  });
+
+  test("a streamed upload that stalls, then meets 500 and 429, completes", async () => {
+    const repo = await open();
+    const { c, desc } = blob(24 * MiB);
+    proxy.rules = [
+      { method: "PATCH", action: { kind: "stall-request", afterBytes: 6 * MiB } },
+      { method: "PATCH", action: { kind: "status", status: 500 } },
+      { method: "PATCH", action: { kind: "status", status: 429, retryAfter: "0" } },
+    ];
+    await repo.push(desc, c.bytes);
+    expect(proxy.log.filter((l) => l.fault).length).toBe(3);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+  });
+
   test("500 and 429 on chunks and a stalled chunk: the push completes", async () => {
     const repo = await open();
     const { c, desc } = blob(30 * MiB);

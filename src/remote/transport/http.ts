@@ -105,7 +105,21 @@ export class HttpSender {
   async #once(method: string, url: URL, headers: Record<string, string>, body: SendSpec["body"], signal: AbortSignal | undefined): Promise<Response> {
     const { endpoint, policy, userAgent, env } = this.options;
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new NetworkError("timeout")), policy.timeoutMs);
+    const expire = () => timeout.abort(new NetworkError("timeout"));
+    let timer = setTimeout(expire, policy.timeoutMs);
+    // The timeout is idle time: every piece of a streamed body that leaves restarts it, so a
+    // long upload is cut only when it stops moving.
+    if (body instanceof ReadableStream) {
+      body = body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, out) {
+            clearTimeout(timer);
+            timer = setTimeout(expire, policy.timeoutMs);
+            out.enqueue(chunk);
+          },
+        }),
+      );
+    }
     const signals = [timeout.signal, ...(signal ? [signal] : []), ...(this.options.signal ? [this.options.signal] : [])];
     const sameHost = url.host === new URL(endpoint.base).host;
     try {

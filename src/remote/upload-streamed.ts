@@ -1,0 +1,72 @@
+import { DigestMismatchError, type IdpError } from "../errors/index.ts";
+import type { Digester } from "../oci/digest.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+import type { RepoContext } from "./context.ts";
+import { SessionLost, closeSession, patchSession, sessionOffset, type Session } from "./upload-session.ts";
+
+/**
+ * One streamed PATCH with the whole blob (Content-Length, no Content-Range): the fastest form
+ * and the one every registry takes. It needs a source that can be reopened at an offset: when
+ * the PATCH breaks, the session's offset is asked for (`GET <location>`) and a ranged PATCH
+ * continues from there with `reopen(offset)`. Bytes are hashed as they pass, each byte once
+ * even across resumes, and checked before the closing PUT.
+ */
+export async function uploadStreamed(
+  ctx: RepoContext,
+  desc: Descriptor,
+  first: ReadableStream<Uint8Array>,
+  reopen: (offset: number) => Promise<ReadableStream<Uint8Array>>,
+  session: Session,
+  digester: Digester,
+  options: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
+): Promise<void> {
+  let offset = 0;
+  let hashed = 0;
+  let stream = first;
+  let failures = 0;
+  for (;;) {
+    const start = offset;
+    let passed = 0;
+    let sourceError: IdpError | undefined;
+    const fail = (error: IdpError) => {
+      sourceError = error;
+      return error;
+    };
+    const body = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          const at = start + passed;
+          if (at + chunk.byteLength > desc.size) throw fail(new DigestMismatchError(`content pushed as ${desc.digest} is longer than ${desc.size} bytes`));
+          if (at + chunk.byteLength > hashed && at <= hashed) {
+            digester.update(chunk.subarray(hashed - at));
+            hashed = at + chunk.byteLength;
+          }
+          passed += chunk.byteLength;
+          out.enqueue(chunk);
+          options.onProgress?.(start + passed);
+        },
+        flush() {
+          if (start + passed !== desc.size) throw fail(new DigestMismatchError(`content pushed as ${desc.digest} ended at ${start + passed} of ${desc.size} bytes`));
+        },
+      }),
+    );
+    const result = await patchSession(ctx, session, start, desc.size - start, body, start > 0, options.signal).catch((error: unknown) => {
+      if (sourceError) throw sourceError;
+      throw error;
+    });
+    if (sourceError) throw sourceError;
+    if (result.ok) break;
+    if (passed > 0) failures = 0;
+    failures++;
+    if (failures > ctx.client.sender.options.policy.retries) throw new SessionLost(result.error);
+    const at = await sessionOffset(ctx, session);
+    if (at === undefined || at < start || at > start + passed) throw new SessionLost(result.error);
+    offset = at;
+    stream = await reopen(at);
+  }
+  const actual = digester.digest();
+  if (hashed !== desc.size || actual !== desc.digest) {
+    throw new DigestMismatchError(`content pushed as ${desc.digest} has digest ${actual} (${hashed} bytes)`);
+  }
+  await closeSession(ctx, session, desc.digest, options.signal);
+}
