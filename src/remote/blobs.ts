@@ -23,6 +23,7 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
   const { algorithm } = parseSupportedDigest(desc.digest);
   const start = options.offset ?? 0;
   if (start < 0 || start > desc.size) throw new IdpError(`offset ${start} is outside blob ${desc.digest} of ${desc.size} bytes`);
+  if (start === desc.size && start > 0) return new ReadableStream({ start: (c) => c.close() });
   const digester = start === 0 ? new Digester(algorithm) : undefined;
   const policy = ctx.client.sender.options.policy;
   let received = start;

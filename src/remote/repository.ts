@@ -101,7 +101,11 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
     await putManifest(this.#ctx, desc, bytes, reference);
   }
 
-  /** Tags in the registry's order, page by page (`Link` pagination), after `last` when given. */
+  /**
+   * Tags page by page (`Link` pagination), after `last` when given. On registries without the
+   * referrers API this includes the referrers tag schema's `sha256-…` tags: they are real
+   * tags, and copying them is how referrers travel between such registries.
+   */
   async *tags(options: { last?: string; signal?: AbortSignal; pageSize?: number } = {}): AsyncIterable<string> {
     const first = this.#ctx.client.url(repoPath(this.#ctx, "tags/list"));
     if (options.pageSize !== undefined) first.searchParams.set("n", String(options.pageSize));
@@ -115,7 +119,9 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
       repository: this.repository,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      for (const tag of page.tags ?? []) if (isValidTag(tag)) yield tag;
+      // Sorted per page: Distribution 2.8 answers in storage order, and an unpaginated answer
+      // (the usual case) then comes out sorted as the TagLister contract promises.
+      for (const tag of (page.tags ?? []).filter(isValidTag).sort()) yield tag;
     }
   }
 
