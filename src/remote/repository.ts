@@ -17,6 +17,8 @@ export interface RemotePushOptions extends PushOptions {
   reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>>;
   /** Upload sizes (monolithic limit, chunk size). */
   tuning?: Partial<UploadTuning>;
+  /** Repositories of the same registry to try mounting the blob from before uploading it. */
+  mountFrom?: string[];
 }
 
 /**
@@ -61,6 +63,12 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
   async push(desc: Descriptor, body: Body, options: RemotePushOptions = {}): Promise<void> {
     if (isManifest(desc)) return this.pushManifest(desc, body, desc.digest);
     if (await headExists(this.#ctx, desc, pushScopes(this.#ctx))) {
+      if (body instanceof ReadableStream) await body.cancel().catch(() => {});
+      options.onProgress?.(desc.size);
+      return;
+    }
+    for (const from of options.mountFrom ?? []) {
+      if (from === this.repository || !(await this.mount(desc, from))) continue;
       if (body instanceof ReadableStream) await body.cancel().catch(() => {});
       options.onProgress?.(desc.size);
       return;

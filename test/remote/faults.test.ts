@@ -48,6 +48,7 @@ describe("faults in the middle of transfers", () => {
   beforeEach(() => {
     proxy.rules = [];
     proxy.log = [];
+    delete proxy.responseHeaders;
   });
 
   test("a download cut twice resumes with Range from the verified offset", async () => {
@@ -130,6 +131,20 @@ describe("faults in the middle of transfers", () => {
     ];
     await repo.push(desc, c.bytes);
     expect(proxy.log.filter((l) => l.fault).length).toBe(3);
+    expect(await pull(repo, desc)).toBe(desc.digest);
+  });
+
+  test("a registry announcing OCI-Chunk-Min-Length gets chunks at least that big, even from a reopenable source", async () => {
+    const repo = await open();
+    const { c, desc } = blob(25 * MiB);
+    proxy.responseHeaders = (method) => (method === "POST" ? { "OCI-Chunk-Min-Length": String(10 * MiB) } : undefined);
+    proxy.rules = [{ method: "PATCH", skip: 1, action: { kind: "cut-request", afterBytes: 4 * MiB } }];
+    await repo.push(desc, c.bytes, { tuning: { chunkSize: 4 * MiB } });
+    const ranges = proxy.log.filter((l) => l.method === "PATCH").map((l) => l.contentRange);
+    expect(ranges[0]).toBe(`0-${10 * MiB - 1}`);
+    expect(ranges[1]).toBe(`${10 * MiB}-${20 * MiB - 1}`);
+    expect(ranges.at(-1)).toBe(`${20 * MiB}-${desc.size - 1}`);
+    expect(ranges.length).toBe(4);
     expect(await pull(repo, desc)).toBe(desc.digest);
   });
 

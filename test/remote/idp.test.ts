@@ -113,6 +113,11 @@ describe("remote repository on idp serve", () => {
     expect(await b.mount(desc, a.repository)).toBe(true);
     expect(await b.exists(desc)).toBe(true);
     expect(await b.mount({ ...desc, digest: digestOf("absent") }, a.repository)).toBe(false);
+    const c = await open();
+    const progress: number[] = [];
+    await c.push(desc, new Blob([blob.bytes]).stream(), { mountFrom: ["nowhere/else", a.repository], onProgress: (n) => progress.push(n) });
+    expect(await c.exists(desc)).toBe(true);
+    expect(progress).toEqual([desc.size]);
   });
 
   test("registry ping and a paginated catalog", async () => {

@@ -23,6 +23,8 @@ export interface FaultProxy {
   url: string;
   host: string;
   rules: FaultRule[];
+  /** Extra headers for forwarded responses (e.g. to announce OCI-Chunk-Min-Length). */
+  responseHeaders?: (method: string, path: string) => Record<string, string> | undefined;
   log: { method: string; path: string; range: string | null; contentRange: string | null; fault: string | undefined; requestBytes: number }[];
   stop(): void;
 }
@@ -84,6 +86,7 @@ export function startFaultProxy(upstream: string, options: { tls?: { cert: strin
         return brokenResponse();
       }
       const out = new Headers(res.headers);
+      for (const [k, v] of Object.entries(state.responseHeaders?.(req.method, path) ?? {})) out.set(k, v);
       let resBody = res.body;
       if (resBody && action?.kind === "cut-response") resBody = cut(resBody, action.afterBytes);
       if (resBody && action?.kind === "stall-response") resBody = stall(resBody, action.afterBytes);
