@@ -1,9 +1,8 @@
-import { DigestMismatchError, InvalidInputError, NotFoundError, SizeLimitError } from "../errors/index.ts";
+import { DigestMismatchError, InvalidInputError, NetworkError, NotFoundError, SizeLimitError } from "../errors/index.ts";
 import { digestOf, isSupportedDigest, parseSupportedDigest } from "../oci/digest.ts";
 import { MANIFEST_MEDIA_TYPES, MediaType, bareMediaType } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { deleteScopes, pullScopes, pushScopes, readIdle, repoPath, retrying, type ReadResult, type RepoContext } from "./context.ts";
-import { NetworkError } from "../errors/index.ts";
 
 /** Manifests bigger than this are refused, as oras-go and containerd do (the spec says ≥ 4 MB should work). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

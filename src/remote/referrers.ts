@@ -1,12 +1,11 @@
 import * as v from "valibot";
 import { InvalidInputError, NotFoundError, RegistryResponseError } from "../errors/index.ts";
-import { parseDigest } from "../oci/digest.ts";
+import { digestOf, parseDigest } from "../oci/digest.ts";
 import { MediaType, bareMediaType } from "../oci/mediatypes.ts";
 import { ImageIndexSchema, describeIssue, type Descriptor } from "../oci/schemas.ts";
 import { pullScopes, repoPath, type RepoContext } from "./context.ts";
 import { nextLink, pages } from "./listing.ts";
 import { getManifest, putManifest } from "./manifests.ts";
-import { digestOf } from "../oci/digest.ts";
 
 /**
  * The referrers tag schema's tag for a subject (`sha256:ab…` → `sha256-ab…`): the algorithm

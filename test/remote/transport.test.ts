@@ -92,6 +92,37 @@ describe("transport: TLS, redirects, proxies", () => {
     }
   });
 
+  test("an upload Location on another host never receives Authorization", async () => {
+    const seenByStorage: (string | null)[] = [];
+    const storage = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        seenByStorage.push(req.headers.get("authorization"));
+        await req.arrayBuffer();
+        return new Response(null, { status: 201, headers: { Location: "/done" } });
+      },
+    });
+    const registry = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        if (req.headers.get("authorization") === null) return new Response(null, { status: 401, headers: { "WWW-Authenticate": 'Basic realm="t"' } });
+        if (req.method === "HEAD") return new Response(null, { status: 404 });
+        return new Response(null, { status: 202, headers: { Location: `http://localhost:${storage.port}/upload/8d3c3a4e-7a57-4b5e-9e34-3f7d1c6a1b2f?sig=x` } });
+      },
+    });
+    try {
+      const repo = await openRepository({ registry: `127.0.0.1:${registry.port}`, repository: "r/x" }, { credentials: staticCredentials({ username: "u", password: "pw-location-test" }) });
+      const c = randomContent(100);
+      await repo.push({ mediaType: MediaType.ociLayerGzip, digest: c.digest, size: c.size }, c.bytes);
+      expect(seenByStorage).toEqual([null]);
+    } finally {
+      storage.stop(true);
+      registry.stop(true);
+    }
+  });
+
   test("HTTP_PROXY is used for non-loopback hosts, NO_PROXY and loopback go direct", async () => {
     const requests: string[] = [];
     const forward = Bun.serve({

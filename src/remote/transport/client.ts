@@ -35,11 +35,14 @@ export class RegistryClient {
 
   async request(spec: RequestSpec): Promise<Response> {
     const url = this.url(spec.url);
+    // Credentials go only to the registry itself: an upload Location or a Link may point at
+    // another host (a storage service), which must never see them.
+    const ours = url.origin === new URL(this.endpoint.base).origin;
     for (let attempt = 0; ; attempt++) {
-      const authorization = await this.authorizer.authorization(spec.scopes);
+      const authorization = ours ? await this.authorizer.authorization(spec.scopes) : undefined;
       const headers = { ...spec.headers, ...(authorization ? { Authorization: authorization } : {}) };
       const res = await this.sender.send({ ...spec, url, headers });
-      if (res.status !== 401 || attempt > 0 || spec.body instanceof ReadableStream) return res;
+      if (res.status !== 401 || attempt > 0 || !ours || spec.body instanceof ReadableStream) return res;
       if (!(await this.authorizer.challenge(res, spec.scopes, authorization))) return res;
       await res.body?.cancel().catch(() => {});
     }
