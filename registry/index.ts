@@ -2,6 +2,9 @@ import { mkdir, access, constants } from "node:fs/promises";
 import { IdpError } from "../src/errors/index.ts";
 import { createRegistryApp } from "./app.ts";
 import { createAuthenticator } from "./auth/index.ts";
+import { controlSocketPath, openControlSocket } from "./gc/control.ts";
+import { claimRoot } from "./gc/lock.ts";
+import { Maintenance } from "./gc/maintenance.ts";
 import { isLoopback, parseListen, type ServeConfig } from "./config.ts";
 import { formatDuration } from "./config-values.ts";
 import type { ServeSummary } from "./ops/banner.ts";
@@ -40,7 +43,12 @@ export interface RunningRegistry {
  */
 export async function startRegistry(
   config: ServeConfig & { root: string },
-  hooks: { onInternalError?: (error: unknown, request: Request) => void; version?: string } = {},
+  hooks: {
+    onInternalError?: (error: unknown, request: Request) => void;
+    /** A scheduled gc or upload purge failed. */
+    onMaintenanceError?: (error: unknown) => void;
+    version?: string;
+  } = {},
 ): Promise<RunningRegistry> {
   const listen = parseListen(config.listen);
   if (!listen) throw new IdpError(`cannot listen on ${config.listen}: expected HOST:PORT`);
@@ -53,6 +61,8 @@ export async function startRegistry(
   const metricsListen = config.metrics.enabled && config.metrics.listen ? parseListen(config.metrics.listen) : undefined;
   const tls = await loadTls(config.tls);
   let driver: FsDriver | MemoryDriver;
+  let releaseRoot = async () => {};
+  const socketPath = config.storage === "memory" ? null : controlSocketPath(config.root);
   if (config.storage === "memory") {
     driver = new MemoryDriver();
   } else {
@@ -65,6 +75,7 @@ export async function startRegistry(
       });
     }
     driver = new FsDriver(config.root);
+    releaseRoot = await claimRoot(driver, socketPath);
     await driver.sweepTemporaryFiles();
   }
   const store = new RegistryStore({
@@ -89,15 +100,22 @@ export async function startRegistry(
     log,
     readiness,
   });
-  const server = listenOn(config.listen, {
-    hostname: listen.hostname,
-    port: listen.port,
-    fetch: app.fetch,
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    idleTimeout: 120,
-    development: false,
-    ...(tls ? { tls } : {}),
-  });
+  const maintenance = new Maintenance({ store, gc: config.gc, metrics, log, onError: hooks.onMaintenanceError });
+  let server: Bun.Server<undefined>;
+  try {
+    server = listenOn(config.listen, {
+      hostname: listen.hostname,
+      port: listen.port,
+      fetch: app.fetch,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: 120,
+      development: false,
+      ...(tls ? { tls } : {}),
+    });
+  } catch (error) {
+    await releaseRoot();
+    throw error;
+  }
   let metricsServer: Bun.Server<undefined> | undefined;
   if (metricsListen && metrics) {
     const opsApp = opsRoutes({ metrics, readiness, metricsFor: "everyone" });
@@ -105,9 +123,12 @@ export async function startRegistry(
       metricsServer = listenOn(config.metrics.listen!, { hostname: metricsListen.hostname, port: metricsListen.port, fetch: opsApp.fetch, development: false });
     } catch (error) {
       await server.stop(true);
+      await releaseRoot();
       throw error;
     }
   }
+  maintenance.start();
+  const control = socketPath ? await openControlSocket(socketPath, maintenance) : undefined;
   const host = `${shownHostname(listen.hostname)}:${server.port}`;
   const url = `${tls ? "https" : "http"}://${host}`;
   const summary: ServeSummary = {
@@ -127,7 +148,10 @@ export async function startRegistry(
       : metricsServer
         ? `http://${shownHostname(metricsListen!.hostname)}:${metricsServer.port}/metrics`
         : `${url}/metrics (loopback clients only)`,
-    gc: config.gc.interval > 0 ? `every ${formatDuration(config.gc.interval)}, grace ${formatDuration(config.gc.grace)}` : "on demand (idp registry gc)",
+    gc:
+      (config.gc.interval > 0 ? `every ${formatDuration(config.gc.interval)}, grace ${formatDuration(config.gc.grace)}` : "on demand") +
+      (control ? ` (idp registry gc --root ${config.root})` : config.storage === "memory" ? "" : " (no control socket: root path too long)") +
+      `; uploads idle ${formatDuration(config.gc.uploadsMaxAge)} are purged`,
     warnings: !auth && !isLoopback(listen.hostname) ? [`no authentication on ${config.listen} (--allow-anonymous)`] : [],
   };
   return {
@@ -138,7 +162,9 @@ export async function startRegistry(
     summary,
     async stop(force = false) {
       stopping = true;
-      await Promise.all([server.stop(force), metricsServer?.stop(force)]);
+      await maintenance.stop();
+      await Promise.all([server.stop(force), metricsServer?.stop(force), control?.close()]);
+      await releaseRoot();
       log?.flush();
     },
   };

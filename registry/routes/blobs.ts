@@ -29,7 +29,11 @@ export function blobRoutes({ store }: RouteDeps): Hono {
       return new Response(blob.slice(range.start, range.end + 1), { status: 206, headers });
     }
     headers["Content-Length"] = String(size);
-    if (c.req.method === "HEAD") return c.body(null, 200, headers);
+    if (c.req.method === "HEAD") {
+      // Clients HEAD a blob before skipping its upload: keep gc off it while they push.
+      await store.markUsed(repo, digest);
+      return c.body(null, 200, headers);
+    }
     return new Response(blob, { status: 200, headers });
   });
 

@@ -15,6 +15,8 @@ export function manifestRoutes({ store }: RouteDeps): Hono<RegistryEnv> {
     const reference = lastSegment(c);
     const head = c.req.method === "HEAD";
     const manifest = head ? await store.statManifest(repo, reference) : await store.getManifest(repo, reference);
+    // A HEAD by digest precedes skipping a child manifest's push: keep gc off it meanwhile.
+    if (head && reference.includes(":")) await store.markUsed(repo, manifest.digest);
     const headers = {
       "Content-Type": manifest.mediaType,
       "Content-Length": String(manifest.size),

@@ -5,8 +5,10 @@
  */
 export interface FileStat {
   size: number;
-  /** Last content or link change, ms since the epoch (the gc grace window reads this). */
+  /** Last content or link change or touch, ms since the epoch (the gc grace window reads this). */
   changedMs: number;
+  /** Last content change, ms since the epoch (retention's "newest" reads this). */
+  modifiedMs: number;
   /** Number of paths that name this file (hard links). */
   links: number;
   /** Opaque; differs whenever the file at this path is replaced. */
@@ -50,4 +52,9 @@ export interface Driver {
   list(dir: string): Promise<string[]>;
   /** Removes a file or a directory tree; false when nothing was there. */
   remove(path: string): Promise<boolean>;
+  /**
+   * Marks a file as just used: its changedMs becomes now, its bytes and modifiedMs stay.
+   * False when nothing is there. (gc spares content used within its grace window.)
+   */
+  touch(path: string): Promise<boolean>;
 }

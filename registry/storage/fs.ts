@@ -1,5 +1,5 @@
 import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { NotFoundError } from "../../src/errors/index.ts";
 import type { Driver, FileStat, Writer } from "./driver.ts";
@@ -64,6 +64,7 @@ export class FsDriver implements Driver {
       return {
         size: Number(s.size),
         changedMs: Number(s.ctimeMs),
+        modifiedMs: Number(s.mtimeMs),
         links: Number(s.nlink),
         stamp: `${s.ino}:${s.mtimeNs}:${s.size}`,
       };
@@ -144,6 +145,19 @@ export class FsDriver implements Driver {
       return await readdir(dir === "" ? this.location : this.#abs(dir));
     } catch (error) {
       if (isMissing(error) || (error as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      throw error;
+    }
+  }
+
+  async touch(path: string): Promise<boolean> {
+    const target = this.#abs(path);
+    try {
+      // Setting the times changes ctime, which is what gc reads; mtime is set back as it was.
+      const s = await stat(target);
+      await utimes(target, new Date(), s.mtime);
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
       throw error;
     }
   }

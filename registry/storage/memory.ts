@@ -5,6 +5,7 @@ interface Entry {
   chunks: Uint8Array[];
   size: number;
   changedMs: number;
+  modifiedMs: number;
   links: number;
   generation: number;
 }
@@ -23,13 +24,14 @@ export class MemoryDriver implements Driver {
   }
 
   #entry(chunks: Uint8Array[], size: number): Entry {
-    return { chunks, size, changedMs: Date.now(), links: 1, generation: ++this.#generation };
+    const now = Date.now();
+    return { chunks, size, changedMs: now, modifiedMs: now, links: 1, generation: ++this.#generation };
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
     const e = this.#files.get(this.#check(path));
     if (!e) return undefined;
-    return { size: e.size, changedMs: e.changedMs, links: e.links, stamp: `${e.generation}:${e.size}` };
+    return { size: e.size, changedMs: e.changedMs, modifiedMs: e.modifiedMs, links: e.links, stamp: `${e.generation}:${e.size}` };
   }
 
   async read(path: string): Promise<Uint8Array | undefined> {
@@ -76,6 +78,7 @@ export class MemoryDriver implements Driver {
         if (!open) throw new Error("write after close");
         entry.chunks.push(chunk.slice());
         entry.size += chunk.byteLength;
+        entry.changedMs = entry.modifiedMs = Date.now();
       },
       async commit() {
         open = false;
@@ -103,6 +106,13 @@ export class MemoryDriver implements Driver {
       if (key.startsWith(prefix)) names.add(key.slice(prefix.length).split("/")[0]!);
     }
     return [...names];
+  }
+
+  async touch(path: string): Promise<boolean> {
+    const e = this.#files.get(this.#check(path));
+    if (!e) return false;
+    e.changedMs = Date.now();
+    return true;
   }
 
   async remove(path: string): Promise<boolean> {

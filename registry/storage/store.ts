@@ -1,5 +1,5 @@
-import { IdpError, InvalidInputError, UnsupportedError } from "../../src/errors/index.ts";
-import { digestOf, isSupportedAlgorithm, parseDigest, type DigestAlgorithm } from "../../src/oci/digest.ts";
+import { IdpError, InvalidInputError, NotFoundError, UnsupportedError } from "../../src/errors/index.ts";
+import { digestOf, isSupportedAlgorithm, isSupportedDigest, parseDigest, type DigestAlgorithm } from "../../src/oci/digest.ts";
 import { parseManifest, referrerArtifactType, type ManifestInfo } from "../../src/oci/manifest.ts";
 import { isNondistributable } from "../../src/oci/mediatypes.ts";
 import { isValidRepositoryName, isValidTag } from "../../src/oci/names.ts";
@@ -118,18 +118,43 @@ export class RegistryStore {
     if (from !== undefined) {
       if (!isValidRepositoryName(from) || (canRead && !(await canRead(from)))) return false;
       if (!(await this.driver.stat(repoBlobPath(from, digest)))) return false;
-      return this.#linkInto(repo, digest, repoBlobPath(from, digest));
+      return this.#mountFrom(repo, digest, repoBlobPath(from, digest));
     }
-    if (!canRead) {
-      if (!(await this.driver.stat(blobPath(digest)))) return false;
-      return this.#linkInto(repo, digest, blobPath(digest));
-    }
+    const stored = await this.driver.stat(blobPath(digest));
+    if (!stored) return false;
+    if (!canRead) return this.#mountFrom(repo, digest, blobPath(digest));
+    // A content-store file linked nowhere else (one link) is in no repository to search.
+    if (stored.links <= 1) return false;
     for (const name of (await this.catalog(Number.MAX_SAFE_INTEGER)).items) {
       if (name !== repo && (await canRead(name)) && (await this.driver.stat(repoBlobPath(name, digest)))) {
-        return this.#linkInto(repo, digest, repoBlobPath(name, digest));
+        return this.#mountFrom(repo, digest, repoBlobPath(name, digest));
       }
     }
     return false;
+  }
+
+  /** Links for a mount; false when gc took the source away meanwhile (the client uploads). */
+  async #mountFrom(repo: string, digest: string, source: string): Promise<boolean> {
+    try {
+      return await this.#linkInto(repo, digest, source);
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Marks a blob or manifest of `repo` as just used: a client checked it exists and may be
+   * about to push a manifest that refers to it, so gc spares it for its grace window.
+   */
+  async markUsed(repo: string, digest: string): Promise<void> {
+    if (!isValidRepositoryName(repo) || !isSupportedDigest(digest)) return;
+    await this.driver.touch(repoBlobPath(repo, digest)).catch(() => false);
+  }
+
+  /** The repository indexes, for maintenance (registry/gc) that must share their locks. */
+  get indexes(): RepoIndex {
+    return this.#index;
   }
 
   // ---- uploads ---------------------------------------------------------------------
@@ -219,7 +244,7 @@ export class RegistryStore {
       throw new RegistryError("DIGEST_INVALID", `manifest content has digest ${digest}, not ${reference}`);
     }
     if (this.#strict) await this.#checkReferences(repo, info);
-    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
+    await this.#storeBytes(digest, bytes);
     this.#remember(digest, info);
     const record: ManifestRecord = { mediaType: info.mediaType, size: bytes.byteLength };
     if (info.artifactType !== undefined) record.artifactType = info.artifactType;
@@ -231,7 +256,15 @@ export class RegistryStore {
       }
       // Linked under the repository lock: a concurrent delete of the same digest unlinks
       // under it too, so the index never lists a manifest whose bytes are gone.
-      await this.driver.link(blobPath(digest), repoBlobPath(repo, digest));
+      try {
+        // Pushed again while linked: in use, so gc's grace starts over.
+        if (!(await this.driver.link(blobPath(digest), repoBlobPath(repo, digest)))) await this.driver.touch(repoBlobPath(repo, digest));
+      } catch (error) {
+        // gc swept an unused copy from the content store meanwhile: store it again.
+        if (!(error instanceof NotFoundError)) throw error;
+        await this.#storeBytes(digest, bytes);
+        await this.driver.link(blobPath(digest), repoBlobPath(repo, digest));
+      }
       draft.manifests.set(digest, record);
       for (const tag of allTags) draft.tags.set(tag, digest);
     });
@@ -339,14 +372,29 @@ export class RegistryStore {
   }
 
   /** Moves a verified file into the content store and links it into `repo`. */
+  /** Puts small content (a manifest) into the content store unless it is there. */
+  async #storeBytes(digest: string, bytes: Uint8Array): Promise<void> {
+    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
+  }
+
   async #publish(repo: string, digest: string, from: string): Promise<void> {
-    await this.driver.link(from, blobPath(digest));
-    await this.#linkInto(repo, digest, blobPath(digest));
+    for (let attempt = 0; ; attempt++) {
+      await this.driver.link(from, blobPath(digest));
+      try {
+        await this.#linkInto(repo, digest, blobPath(digest));
+        return;
+      } catch (error) {
+        // gc swept an unused copy from the content store between the two links; the
+        // verified upload is still here, so link it in again.
+        if (!(error instanceof NotFoundError) || attempt >= 2) throw error;
+      }
+    }
   }
 
   async #linkInto(repo: string, digest: string, source: string): Promise<true> {
     await this.#index.ensure(repo);
-    await this.driver.link(source, repoBlobPath(repo, digest));
+    // Pushed or mounted again while already linked: it is in use, so gc's grace starts over.
+    if (!(await this.driver.link(source, repoBlobPath(repo, digest)))) await this.driver.touch(repoBlobPath(repo, digest));
     return true;
   }
 }

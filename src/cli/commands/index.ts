@@ -1,4 +1,5 @@
 import type { CAC } from "cac";
+import { registerRegistryGc } from "./registry-gc.ts";
 import { registerServe } from "./serve.ts";
 
 /**
@@ -9,4 +10,4 @@ import { registerServe } from "./serve.ts";
  * Multi-word commands (`manifest get`, `registry gc`) are registered under their full name;
  * main.ts joins the two words of argv before cac matches them.
  */
-export const COMMANDS: ((cli: CAC) => void)[] = [registerServe];
+export const COMMANDS: ((cli: CAC) => void)[] = [registerServe, registerRegistryGc];

@@ -71,6 +71,7 @@ export function registerServe(cli: CAC): void {
       });
       const registry = await startRegistry(config, {
         version: VERSION,
+        onMaintenanceError: (error) => printError(`housekeeping failed: ${(error as Error)?.message ?? String(error)}`),
         onInternalError: (error, request) => {
           const path = new URL(request.url).pathname;
           printError(`internal error on ${request.method} ${path}: ${(error as Error)?.stack ?? String(error)}`);
