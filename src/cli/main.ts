@@ -4,6 +4,7 @@ import { IdpError } from "../errors/index.ts";
 import { VERSION } from "../version.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { printError } from "./output.ts";
+import { UsageError } from "./usage.ts";
 
 /**
  * The CLI's single error boundary and the only place that exits. Exit codes: 0 success,
@@ -48,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof Error && error.name === "CACError") {
       printError(error.message, "see `idp --help`");
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      printError(error.message, error.hint ?? `see \`idp ${cli.matchedCommandName ?? ""} --help\``.replace("  ", " "));
       return 2;
     }
     if (error instanceof IdpError) {

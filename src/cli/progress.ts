@@ -1,3 +1,4 @@
+import type { TransferObserver } from "../client/observe.ts";
 import { colour } from "./output.ts";
 
 /**
@@ -30,7 +31,7 @@ export function progressMode(flags: { quiet?: boolean; json?: boolean }, stream:
   return stream.isTTY && process.env.TERM !== "dumb" && !process.env.CI ? "tty" : "plain";
 }
 
-export class Progress {
+export class Progress implements TransferObserver {
   #items = new Map<string, Item>();
   #options: Required<Omit<ProgressOptions, "stream">> & { stream: NodeJS.WriteStream };
   #started: number;
@@ -42,6 +43,12 @@ export class Progress {
     this.#options = { now: () => performance.now(), stream: process.stderr, ...options };
     this.#started = this.#options.now();
     if (options.mode === "tty") this.#timer = setInterval(() => this.#draw(), 100);
+  }
+
+  /** Sets how much of `id` moved so far (absolute). */
+  update(id: string, bytes: number): void {
+    const item = this.#items.get(id);
+    if (item) this.advance(id, bytes - item.done);
   }
 
   /** A blob (or manifest) starts moving. */
@@ -66,7 +73,7 @@ export class Progress {
     item.state = state;
     if (state === "done") item.done = item.total;
     if (this.#options.mode === "plain") {
-      const what = state === "done" ? `${this.#options.verb}ed` : state;
+      const what = state === "done" ? pastTense(this.#options.verb) : state;
       this.#options.stream.write(`${what.padEnd(8)} ${item.label} (${formatBytes(item.total)})\n`);
     }
   }
@@ -127,6 +134,10 @@ function itemLine(item: Item, width: number): string {
   const ratio = item.total > 0 ? Math.min(item.done / item.total, 1) : 0;
   const filled = Math.round(barWidth * ratio);
   return `${label} [${"=".repeat(filled)}${" ".repeat(barWidth - filled)}] ${formatBytes(item.done)}/${formatBytes(item.total)}`;
+}
+
+function pastTense(verb: string): string {
+  return verb.endsWith("y") ? `${verb.slice(0, -1)}ied` : verb.endsWith("e") ? `${verb}d` : `${verb}ed`;
 }
 
 /** 1536 → "1.5 KiB". */

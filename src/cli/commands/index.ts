@@ -1,6 +1,16 @@
 import type { CAC } from "cac";
+import { registerCatalog } from "./catalog.ts";
+import { registerCopy } from "./copy.ts";
+import { registerDelete } from "./delete.ts";
+import { registerLogin } from "./login.ts";
+import { registerManifest } from "./manifest.ts";
+import { registerPull } from "./pull.ts";
+import { registerPush } from "./push.ts";
 import { registerRegistryGc } from "./registry-gc.ts";
+import { registerResolve } from "./resolve.ts";
 import { registerServe } from "./serve.ts";
+import { registerTag } from "./tag.ts";
+import { registerTags } from "./tags.ts";
 
 /**
  * Every command, one registration function per file. Keep each file light: it declares the
@@ -10,4 +20,17 @@ import { registerServe } from "./serve.ts";
  * Multi-word commands (`manifest get`, `registry gc`) are registered under their full name;
  * main.ts joins the two words of argv before cac matches them.
  */
-export const COMMANDS: ((cli: CAC) => void)[] = [registerServe, registerRegistryGc];
+export const COMMANDS: ((cli: CAC) => void)[] = [
+  registerPush,
+  registerPull,
+  registerCopy,
+  registerTag,
+  registerTags,
+  registerCatalog,
+  registerManifest,
+  registerResolve,
+  registerDelete,
+  registerLogin,
+  registerServe,
+  registerRegistryGc,
+];

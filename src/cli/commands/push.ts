@@ -1,0 +1,63 @@
+import type { CAC } from "cac";
+import { list, withRemoteFlags, type RemoteFlags } from "../common.ts";
+
+interface PushFlags extends RemoteFlags {
+  artifactType?: string;
+  annotation?: string | string[];
+  annotationFile?: string;
+  config?: string;
+  concurrency?: string | number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `idp push REF PATH...`: files and directories as an OCI artifact. */
+export function registerPush(cli: CAC): void {
+  withRemoteFlags(
+    cli
+      .command("push <reference> [...paths]", "Push files and directories as an OCI artifact (a directory becomes one reproducible tar+gzip layer)")
+      .option("--artifact-type <type>", "The manifest's artifactType (default application/vnd.unknown.artifact.v1 without --config)")
+      .option("-a, --annotation <key=value>", "A manifest annotation (repeatable)")
+      .option("--annotation-file <file>", "JSON annotations: {\"$manifest\": {...}, \"<file title>\": {...}} (oras' format)")
+      .option("--config <file:type>", "Use this file as the config blob, with this media type")
+      .option("--concurrency <n>", "Blobs in flight at once (default 4)")
+      .option("--json", "Print {reference, digest, tags, layers, copied, skipped, bytes} as JSON")
+      .option("-q, --quiet", "Print only the digest")
+      .example("idp push 127.0.0.1:5000/team/notes:v1 README.md docs/")
+      .example("idp push 127.0.0.1:5000/team/site:1.0.0,latest ./site --artifact-type application/vnd.example.site")
+      .example("idp push registry.example.com/team/cfg:v2 app.yaml:application/yaml -a org.opencontainers.image.source=https://git.example.com/cfg"),
+  ).action(async (reference: string, paths: string[], flags: PushFlags) => {
+    const { buildArtifact, parsePushPath, pushArtifact } = await import("../../client/push.ts");
+    const { splitTags } = await import("../../client/tags.ts");
+    const { readAnnotations } = await import("../../client/annotations.ts");
+    const { openReference } = await import("../targets.ts");
+    const { Progress, progressMode } = await import("../progress.ts");
+    const { data, json } = await import("../output.ts");
+    const { UsageError } = await import("../usage.ts");
+    const { ref, tags } = splitTags(reference);
+    if (ref.digest) throw new UsageError("push takes a tag, not a digest", "idp push host/repo:tag PATH...");
+    const config = flags.config === undefined ? undefined : parseConfig(flags.config, UsageError);
+    const annotations = await readAnnotations(list(flags.annotation), flags.annotationFile);
+    const built = await buildArtifact(paths.map(parsePushPath), {
+      ...(flags.artifactType ? { artifactType: flags.artifactType } : {}),
+      annotations: annotations.manifest,
+      fileAnnotations: annotations.files,
+      ...(config ? { config } : {}),
+    });
+    const target = await openReference(ref, flags, { create: true });
+    const progress = new Progress({ verb: "push", mode: progressMode(flags) });
+    try {
+      const counts = await pushArtifact(built, target, tags, { observer: progress, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
+      if (flags.json) json({ reference, digest: built.manifest.digest, tags, layers: built.layers, ...counts });
+      else data(built.manifest.digest);
+    } finally {
+      progress.close();
+    }
+  });
+}
+
+function parseConfig(value: string, Usage: new (m: string, h?: string) => Error): { path: string; mediaType: string } {
+  const colon = value.lastIndexOf(":");
+  if (colon <= 0 || !value.slice(colon + 1).includes("/")) throw new Usage(`--config needs FILE:MEDIA_TYPE, got ${JSON.stringify(value)}`, "--config config.json:application/vnd.example.config.v1+json");
+  return { path: value.slice(0, colon), mediaType: value.slice(colon + 1) };
+}

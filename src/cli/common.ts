@@ -1,0 +1,53 @@
+import type { Command } from "cac";
+import { UsageError } from "./usage.ts";
+
+/** Flags every command that talks to a registry takes. */
+export interface RemoteFlags {
+  insecure?: boolean;
+  plainHttp?: boolean;
+  caFile?: string;
+  retries?: string | number;
+  timeout?: string | number;
+}
+
+/** Flags of commands with machine output. */
+export interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function withRemoteFlags(command: Command): Command {
+  return command
+    .option("--insecure", "Skip TLS verification and allow plain HTTP to any host")
+    .option("--plain-http", "Use plain HTTP (loopback hosts use it without this flag)")
+    .option("--ca-file <file>", "Also trust the CA certificates in this PEM file")
+    .option("--retries <n>", "Retries on connection errors, 429 and 5xx (default $IDP_OCI_RETRY_COUNT or 3)")
+    .option("--timeout <seconds>", "Give up when nothing moves for this long (default $IDP_OCI_TIMEOUT or 300)");
+}
+
+export function withOutputFlags(command: Command, quiet = "Print only the digest"): Command {
+  return command.option("--json", "Print the result as JSON").option("-q, --quiet", quiet);
+}
+
+/** RemoteOptions from the flags (imports the client only when called). */
+export async function remoteOptions(flags: RemoteFlags) {
+  const options: import("../remote/index.ts").RemoteOptions = {};
+  if (flags.insecure) options.insecure = true;
+  if (flags.plainHttp) options.plainHttp = true;
+  if (flags.caFile) options.caFile = flags.caFile;
+  if (flags.retries !== undefined) options.retries = count(flags.retries, "--retries");
+  if (flags.timeout !== undefined) options.timeoutMs = count(flags.timeout, "--timeout") * 1000;
+  return options;
+}
+
+function count(value: string | number, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(String(value))}`);
+  return n;
+}
+
+/** cac gives a repeated flag as an array and a single one as a value. */
+export function list(value: unknown): string[] {
+  if (value === undefined || value === null || value === false) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}

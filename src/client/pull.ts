@@ -1,0 +1,107 @@
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
+import { AlreadyExistsError, InvalidInputError, UnsupportedError } from "../errors/index.ts";
+import { Annotation, isIndexMediaType } from "../oci/mediatypes.ts";
+import { parseManifest } from "../oci/manifest.ts";
+import type { Reference } from "../oci/reference.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+import { extract } from "../pack/index.ts";
+import { entryComponents } from "../pack/paths.ts";
+import { fetchManifest } from "./manifest.ts";
+import { describeBlob, type TransferObserver } from "./observe.ts";
+
+export interface PullOptions {
+  overwrite?: boolean;
+  /** Most bytes a directory layer may expand to. */
+  maxBytes?: number;
+  observer?: TransferObserver;
+}
+
+export interface PullResult {
+  digest: string;
+  /** Paths written (relative to the output directory): files, and directories unpacked. */
+  written: string[];
+  /** Layers without a title, which have no file name to go to. */
+  skipped: Descriptor[];
+}
+
+/**
+ * `idp pull`: writes each titled layer of an artifact into `outDir` the way oras does (a
+ * plain layer becomes the file its title names; a layer marked for unpacking is extracted
+ * safely), verifying every byte against its digest. Nothing is written outside `outDir`,
+ * nothing existing is replaced without `overwrite`, and a failed layer leaves no partial file.
+ */
+export async function pullArtifact(src: ReadOnlyTarget, ref: Reference, outDir: string, options: PullOptions = {}): Promise<PullResult> {
+  const { descriptor, bytes } = await fetchManifest(src, ref);
+  const info = parseManifest(bytes, descriptor.mediaType);
+  if (isIndexMediaType(info.mediaType)) {
+    const choices = info.manifests.map((m) => `${m.digest}${m.platform ? ` (${m.platform.os}/${m.platform.architecture})` : ""}`);
+    throw new UnsupportedError(`${descriptor.digest} is an index of ${info.manifests.length} manifests, not one artifact`, {
+      hint: `pull one of them by digest: ${choices.slice(0, 4).join(", ")}${choices.length > 4 ? ", …" : ""}`,
+    });
+  }
+  const out = resolve(outDir);
+  await mkdir(out, { recursive: true });
+  const result: PullResult = { digest: descriptor.digest, written: [], skipped: [] };
+  for (const layer of info.blobs.slice(1)) {
+    const title = layer.annotations?.[Annotation.title];
+    if (!title) {
+      result.skipped.push(layer);
+      continue;
+    }
+    const checked = entryComponents(title);
+    if ("problem" in checked) throw new InvalidInputError(`layer ${layer.digest} has title ${JSON.stringify(title)}: ${checked.problem}`);
+    const stream = await observed(src, layer, options.observer);
+    try {
+      if (layer.annotations?.[Annotation.orasUnpack] === "true") {
+        await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+      } else {
+        await writeFileSafely(stream, join(out, ...checked.parts), options.overwrite ?? false);
+      }
+    } catch (error) {
+      options.observer?.finish(layer.digest, "failed");
+      throw error;
+    }
+    options.observer?.finish(layer.digest, "done");
+    result.written.push(checked.parts.join("/") || ".");
+  }
+  return result;
+}
+
+async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserver | undefined): Promise<ReadableStream<Uint8Array>> {
+  const stream = await src.fetch(desc);
+  if (!observer) return stream;
+  observer.start(desc.digest, describeBlob(desc), desc.size);
+  let seen = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        observer.update(desc.digest, seen);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** Streams into a temporary file beside `path`, renamed into place only once complete. */
+async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
+  if (!overwrite && (await stat(path).catch(() => undefined))) {
+    await stream.cancel();
+    throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
+  }
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.idp-pull-${process.pid}`;
+  const handle = await open(tmp, "w", 0o644);
+  try {
+    for await (const chunk of stream) await handle.write(chunk);
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, path);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { rm } from "node:fs/promises";
+import type { FetchOptions, ReadOnlyStorage } from "../content/types.ts";
+import { toStream, verified } from "../content/verify.ts";
+import { InvalidInputError, NotFoundError } from "../errors/index.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+
+/**
+ * Content staged for a push: small blobs (config, manifest) in memory, large ones as files
+ * on disk, read back (and verified) only as they are copied. What `push` builds before
+ * copying the graph to its destination; temporary files are removed by `dispose`.
+ */
+export class StagedContent implements ReadOnlyStorage {
+  #bytes = new Map<string, Uint8Array>();
+  #files = new Map<string, string>();
+  #temporary: string[] = [];
+
+  addBytes(desc: Descriptor, bytes: Uint8Array): void {
+    this.#bytes.set(desc.digest, bytes);
+  }
+
+  /** A blob read from `path`; `temporary` files are deleted by dispose(). */
+  addFile(desc: Descriptor, path: string, temporary = false): void {
+    this.#files.set(desc.digest, path);
+    if (temporary) this.#temporary.push(path);
+  }
+
+  async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const offset = options.offset ?? 0;
+    if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest}`);
+    const bytes = this.#bytes.get(desc.digest);
+    if (bytes) return verified(toStream(bytes), desc, { skip: offset });
+    const path = this.#files.get(desc.digest);
+    if (!path) throw new NotFoundError(`${desc.digest} was not staged`);
+    return verified(Bun.file(path).stream(), desc, { skip: offset });
+  }
+
+  /** A scratch directory (packed layers) to remove with everything in it on dispose(). */
+  addScratch(dir: string): void {
+    this.#temporary.push(dir);
+  }
+
+  async exists(desc: Descriptor): Promise<boolean> {
+    return this.#bytes.has(desc.digest) || this.#files.has(desc.digest);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.#temporary.map((p) => rm(p, { force: true, recursive: true })));
+    this.#temporary = [];
+  }
+}
