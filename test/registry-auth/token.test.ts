@@ -93,6 +93,17 @@ describe("token authentication", () => {
     expect(second.status).toBe(201);
   });
 
+  test("a registry:catalog:* token lists the repositories the rules let its user read", async () => {
+    const all = (await token(base, ["repository:team/listed:pull,push"], basic("ann", USERS.ann))).token!;
+    expect(await pushImageAs(base, "team/listed", "v1", makeImage(), bearer(all))).toBe(201);
+    const catalog = (await token(base, ["registry:catalog:*"], basic("bob", USERS.bob))).token!;
+    const res = await fetch(`${base}/v2/_catalog`, { headers: bearer(catalog) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { repositories: string[] }).repositories).toContain("team/listed");
+    const anonymous = (await token(base, ["registry:catalog:*"])).token!;
+    expect((await fetch(`${base}/v2/_catalog`, { headers: bearer(anonymous) })).status).toBe(401);
+  });
+
   test("anonymous token requests get tokens that grant nothing here; bad credentials get 401", async () => {
     const anonymous = await token(base, ["repository:team/app:pull"]);
     expect(anonymous.status).toBe(200);
