@@ -28,7 +28,11 @@ export function referrerDescriptor(desc: Descriptor, info: ManifestInfo): Descri
   return out;
 }
 
-/** Tags point at manifests only: a store refuses to tag a plain blob. */
+/**
+ * Tags point at manifests only: a store refuses to tag a plain blob.
+ *
+ * @example assertTaggable(desc, "v1"); // InvalidReferenceError or UnsupportedError
+ */
 export function assertTaggable(desc: Descriptor, reference: string): void {
   assertTag(reference);
   if (!isManifest(desc)) {
@@ -57,7 +61,11 @@ export function assertResolvable(reference: string): void {
   }
 }
 
-/** Sorted tags after `last` (the registries' `?last=` paging), as an async iterable. */
+/**
+ * Sorted tags after `last` (the registries' `?last=` paging), as an async iterable.
+ *
+ * @example yield* tagsAfter(index.keys(), options.last);
+ */
 export async function* tagsAfter(tags: Iterable<string>, last?: string): AsyncIterable<string> {
   for (const tag of [...new Set(tags)].sort()) if (last === undefined || tag > last) yield tag;
 }

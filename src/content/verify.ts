@@ -63,7 +63,11 @@ export function verified(stream: ReadableStream<Uint8Array>, desc: Descriptor, o
   return stream.pipeThrough(verifier(desc, options));
 }
 
-/** A push body as a stream. */
+/**
+ * A push body as a stream.
+ *
+ * @example for await (const chunk of toStream(body)) file.write(chunk);
+ */
 export function toStream(body: Body): ReadableStream<Uint8Array> {
   if (!(body instanceof Uint8Array)) return body;
   return new ReadableStream<Uint8Array>({
@@ -107,7 +111,11 @@ export async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: numb
   return out;
 }
 
-/** Checks bytes held in memory against `desc`. */
+/**
+ * Checks bytes held in memory against `desc`; DigestMismatchError when they differ.
+ *
+ * @example verifyBytes(desc, manifestBytes);
+ */
 export function verifyBytes(desc: Descriptor, bytes: Uint8Array): void {
   if (bytes.byteLength !== desc.size) throw mismatch(desc, `${bytes.byteLength} bytes instead of ${desc.size}`);
   const { algorithm } = parseSupportedDigest(desc.digest);

@@ -21,7 +21,11 @@ export function attribute(error: unknown, side: "source" | "destination", desc: 
   });
 }
 
-/** Runs `fn`, attributing what it throws to `side`. */
+/**
+ * Runs `fn`, attributing what it throws to `side`.
+ *
+ * @example await on("destination", desc, signal, () => dst.push(desc, bytes));
+ */
 export async function on<T>(side: "source" | "destination", desc: Descriptor, signal: AbortSignal | undefined, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();

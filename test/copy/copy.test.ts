@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import * as tar from "tar";
 import { LayoutStore } from "../../src/content/layout/index.ts";
+import { TarStore } from "../../src/content/tar/index.ts";
 import { MemoryStore } from "../../src/content/memory/index.ts";
 import { successorsOf } from "../../src/content/successors.ts";
 import type { Mounter } from "../../src/content/types.ts";
@@ -126,6 +129,27 @@ describe("copy", () => {
       const { stdout } = await run([peer("skopeo"), "inspect", "--raw", `oci:${dir.path}:v1`]);
       expect(new TextEncoder().encode(stdout.trim())).toEqual(fixture.image.manifest.bytes);
       await expectSame(dst, [...fixture.image.all, fixture.index]);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe("copy through an air-gap bundle", () => {
+  test("memory → layout → tar → TarStore → layout keeps every digest, referrers included", async () => {
+    const fixture = makeFixture();
+    const src = await storeWith(fixture.items, fixture.tags);
+    const dir = tempDir("idp-bundle-");
+    try {
+      const staging = await LayoutStore.open(join(dir.path, "staging"));
+      await copy(src, "multi", staging, "multi", { referrers: true });
+      const file = join(dir.path, "bundle.tar");
+      await tar.create({ file, cwd: staging.path, portable: true }, ["."]);
+      const bundle = await TarStore.open(file);
+      const dst = await LayoutStore.open(join(dir.path, "imported"));
+      await copy(bundle, "multi", dst, "multi", { referrers: true });
+      await expectSame(dst, fixture.items.filter((x) => x !== fixture.empty));
+      expect((await dst.referrers(fixture.image.manifest.desc)).map((d) => d.digest).sort()).toEqual([fixture.sbom.desc.digest, fixture.signature.desc.digest].sort());
     } finally {
       dir.remove();
     }

@@ -18,7 +18,13 @@ export function tempName(root: string): string {
   return join(root, INGEST_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
 }
 
-/** An open temporary file that bytes are appended to, synchronously into the page cache. */
+/**
+ * An open temporary file that bytes are appended to, synchronously into the page cache.
+ *
+ * @example
+ * const file = await TempFile.create(root);
+ * try { file.write(bytes); await file.commit(finalPath); } finally { await file.discard(); }
+ */
 export class TempFile {
   readonly path: string;
   #fd: number | undefined;
@@ -73,7 +79,11 @@ export class TempFile {
   }
 }
 
-/** Atomically and durably replaces `target` with `data` (temp file, fsync, rename). */
+/**
+ * Atomically and durably replaces `target` with `data` (temp file, fsync, rename).
+ *
+ * @example await writeFileAtomic(root, join(root, "index.json"), text);
+ */
 export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array): Promise<void> {
   const file = await TempFile.create(root);
   try {
@@ -94,7 +104,11 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Removes temporary files left by processes that are gone (a crash mid-write). */
+/**
+ * Removes temporary files left by processes that are gone (a crash mid-write).
+ *
+ * @example await sweepTemporaryFiles(layoutRoot); // on open
+ */
 export async function sweepTemporaryFiles(root: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(join(root, INGEST_DIR)).catch(() => [] as string[])) {

@@ -22,7 +22,11 @@ export function refName(desc: Descriptor): string | undefined {
   return desc.annotations?.[Annotation.refName];
 }
 
-/** Reads and validates index.json; a layout without one is empty. */
+/**
+ * Reads and validates index.json; a layout without one is empty.
+ *
+ * @example const { manifests } = await readIndex(root);
+ */
 export async function readIndex(root: string): Promise<ImageIndex> {
   let text: string;
   try {
