@@ -65,10 +65,12 @@ async function extractInto(source: ReadableStream<Uint8Array>, root: string, opt
   const parser = new Parser({ strict: true, maxMetaEntrySize: 1024 * 1024 });
   const entries = queue<ReadEntry>();
   let current: ReadEntry | undefined;
+  // Aborted with the error when the archive or its source fails: an entry being written
+  // waits for bytes that will not come, and stops on this.
+  const failed = new AbortController();
   const stop = (error: unknown) => {
     entries.fail(error);
-    // An entry being written waits for bytes that will not come: end it with the error.
-    current?.destroy(error as Error);
+    failed.abort(error);
   };
   parser.on("entry", (entry: ReadEntry) => entries.push(entry));
   parser.on("error", (error: Error) => stop(new InvalidInputError(`the archive is not a valid tar: ${error.message}`)));
@@ -82,7 +84,7 @@ async function extractInto(source: ReadableStream<Uint8Array>, root: string, opt
     for await (const entry of entries) {
       if (++state.entries > maxEntries) throw new SizeLimitError(`the archive has more than ${maxEntries} entries`);
       current = entry;
-      await place(entry, root, state, maxBytes);
+      await place(entry, root, state, maxBytes, failed.signal);
       current = undefined;
     }
   } catch (error) {
@@ -103,8 +105,13 @@ async function feed(source: ReadableStream<Uint8Array>, parser: Parser, halt: Ab
     if (halt.aborted) return;
     if (!parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
       await new Promise<void>((drained) => {
-        parser.once("drain", drained);
-        halt.addEventListener("abort", () => drained(), { once: true });
+        const done = () => {
+          parser.off("drain", done);
+          halt.removeEventListener("abort", done);
+          drained();
+        };
+        parser.on("drain", done);
+        halt.addEventListener("abort", done);
       });
       if (halt.aborted) return;
     }
@@ -114,7 +121,7 @@ async function feed(source: ReadableStream<Uint8Array>, parser: Parser, halt: Ab
 
 type State = { files: number; bytes: number; seen: Map<string, "file" | "directory" | "symlink">; dirs: { path: string; mode: number }[] };
 
-async function place(entry: ReadEntry, root: string, state: State, maxBytes: number): Promise<void> {
+async function place(entry: ReadEntry, root: string, state: State, maxBytes: number, failed: AbortSignal): Promise<void> {
   const shown = JSON.stringify(entry.path.length > 120 ? `${entry.path.slice(0, 117)}...` : entry.path);
   const refuse = (why: string) => new InvalidInputError(`archive entry ${shown}: ${why}`);
   const parsed = entryComponents(entry.path);
@@ -148,7 +155,7 @@ async function place(entry: ReadEntry, root: string, state: State, maxBytes: num
       const size = entry.size ?? 0;
       if (state.bytes + size > maxBytes) throw new SizeLimitError(`archive entry ${shown}: the archive expands past ${maxBytes} bytes`, { hint: "raise the extraction size limit if the archive is trusted" });
       state.seen.set(rel, "file");
-      await writeEntry(entry, target, mode);
+      await writeEntry(entry, target, mode, failed);
       state.bytes += size;
       state.files++;
       return;
@@ -181,16 +188,43 @@ async function place(entry: ReadEntry, root: string, state: State, maxBytes: num
 }
 
 /** Streams an entry's bytes into a new file (never following a link at its path). */
-async function writeEntry(entry: ReadEntry, target: string, mode: number): Promise<void> {
+async function writeEntry(entry: ReadEntry, target: string, mode: number, failed: AbortSignal): Promise<void> {
+  const chunks = (entry as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const fd = openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
   try {
-    for await (const chunk of entry as AsyncIterable<Buffer>) {
+    for (;;) {
+      const next = await nextOrStop(chunks, failed);
+      if (next.done) break;
+      const chunk = next.value;
       let offset = 0;
       while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The iterator's next value, or a rejection when `stop` aborts first. The abort listener is
+ * removed each time: racing every chunk against one long-lived promise would keep every
+ * chunk reachable until the end.
+ */
+function nextOrStop<T>(iterator: AsyncIterator<T>, stop: AbortSignal): Promise<IteratorResult<T>> {
+  return new Promise((resolve, reject) => {
+    if (stop.aborted) return reject(stop.reason);
+    const onStop = () => reject(stop.reason);
+    stop.addEventListener("abort", onStop, { once: true });
+    iterator.next().then(
+      (result) => {
+        stop.removeEventListener("abort", onStop);
+        resolve(result);
+      },
+      (error: unknown) => {
+        stop.removeEventListener("abort", onStop);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** A one-consumer async queue fed by events. */
