@@ -1,7 +1,7 @@
 import { MAX_MANIFEST_BYTES, isManifest, successorsOf } from "../content/successors.ts";
 import { canListReferrers, canPushReference, type ReadOnlyStorage, type Storage } from "../content/types.ts";
 import { readAll } from "../content/verify.ts";
-import { isNondistributable } from "../oci/mediatypes.ts";
+import { isIndexMediaType, isNondistributable } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { on } from "./errors.ts";
 import { limiter } from "./limit.ts";
@@ -73,16 +73,19 @@ export class GraphCopy {
     if (isNondistributable(desc.mediaType) && !(await this.#limit(() => on("source", desc, signal, () => src.exists(desc))))) return;
     if (await this.#limit(() => on("destination", desc, signal, () => dst.exists(desc)))) {
       await this.#options.onSkipped?.(desc);
-      if (isManifest(desc)) await this.#referrersOf(desc);
+      if (isManifest(desc) && this.#options.referrers) {
+        // The graph below is there, but referrers added since (a new signature on one
+        // platform's manifest) may not be: walk an index's manifests to look for them.
+        if (isIndexMediaType(desc.mediaType)) await this.#all(successorsOf(desc, await this.#read(desc)).filter(isManifest));
+        await this.#referrersOf(desc);
+      }
       return;
     }
     if (!isManifest(desc)) {
       await this.#limit(() => transferBlob(src, dst, desc, this.#options, signal));
       return;
     }
-    const bytes = await this.#limit(() =>
-      on("source", desc, signal, async () => readAll(await src.fetch(desc, { signal }), MAX_MANIFEST_BYTES, `manifest ${desc.digest}`)),
-    );
+    const bytes = await this.#read(desc);
     const children = await on("source", desc, signal, () => successorsOf(desc, bytes));
     await this.#all(children);
     signal.throwIfAborted();
@@ -100,6 +103,13 @@ export class GraphCopy {
     );
     await this.#options.postCopy?.(desc);
     await this.#referrersOf(desc);
+  }
+
+  /** A manifest's bytes from the source, verified. */
+  #read(desc: Descriptor): Promise<Uint8Array<ArrayBuffer>> {
+    const src = this.#src;
+    const signal = this.#signal;
+    return this.#limit(() => on("source", desc, signal, async () => readAll(await src.fetch(desc, { signal }), MAX_MANIFEST_BYTES, `manifest ${desc.digest}`)));
   }
 
   /** Copies the referrers of a manifest (each one's own referrers follow from its visit). */

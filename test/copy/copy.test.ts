@@ -173,6 +173,20 @@ describe("copy with referrers", () => {
     expect((await full.referrers(fixture.signature.desc)).map((d) => d.digest)).toEqual([countersign.desc.digest]);
   });
 
+  test("new referrers of a manifest inside an index the destination has are still copied", async () => {
+    const fixture = makeFixture();
+    const src = await storeWith(fixture.items, fixture.tags);
+    const dst = await storeWith([...fixture.image.all, fixture.index]);
+    const skipped: string[] = [];
+    await copy(src, "multi", dst, "multi", { referrers: true, onSkipped: (d) => void skipped.push(d.digest) });
+    expect(skipped).toContain(fixture.index.desc.digest);
+    expect(await dst.exists(fixture.sbom.desc)).toBe(true);
+    expect(await dst.exists(fixture.signature.desc)).toBe(true);
+    const plain = await storeWith([...fixture.image.all, fixture.index]);
+    await copy(src, "multi", plain, "multi");
+    expect(await plain.exists(fixture.sbom.desc)).toBe(false);
+  });
+
   test("new referrers of a manifest the destination has are still copied", async () => {
     const fixture = makeFixture();
     const src = await storeWith(fixture.items, fixture.tags);
