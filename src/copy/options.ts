@@ -5,13 +5,16 @@ import type { Descriptor } from "../oci/schemas.ts";
  * may be async (copy waits for it). Zero value: no hooks.
  */
 export interface CopyHooks {
-  /** Before a blob or manifest is transferred (not for skipped ones). */
+  /** Before a blob or manifest is transferred, or a mount is tried (not for skipped ones). */
   preCopy?(desc: Descriptor): void | Promise<void>;
   /** After it is stored, verified, in the destination. */
   postCopy?(desc: Descriptor): void | Promise<void>;
-  /** The destination had it already; nothing moved (for a manifest: nor anything below it). */
+  /**
+   * The destination had it already; nothing moved. For a manifest nothing below it is copied
+   * either (with `referrers`, an index's manifests are still visited to find new referrers).
+   */
   onSkipped?(desc: Descriptor): void | Promise<void>;
-  /** The destination linked it from `fromRepository` of its registry; nothing moved. */
+  /** The destination linked it from `fromRepository` of its registry; nothing moved (no postCopy). */
   onMounted?(desc: Descriptor, fromRepository: string): void | Promise<void>;
   /** Bytes of `desc` read from the source so far (a blob's transfer; may restart at 0 on retry). */
   onProgress?(desc: Descriptor, bytes: number): void;
