@@ -3,7 +3,7 @@ import { Annotation, MediaType, OCI_LAYOUT_VERSION } from "../../src/oci/mediaty
 import { isValidTag } from "../../src/oci/names.ts";
 import { LayoutIndexSchema, type Descriptor } from "../../src/oci/schemas.ts";
 import type { Driver } from "./driver.ts";
-import { KeyedMutex } from "./locks.ts";
+import { KeyedMutex } from "../../src/util/keyed-mutex.ts";
 import { repoIndexPath, repoLayoutMarkerPath } from "./paths.ts";
 
 /** What the registry knows of one manifest in a repository. */

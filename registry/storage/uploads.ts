@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { Digester, DIGEST_ALGORITHMS, type DigestAlgorithm } from "../../src/oci/digest.ts";
 import { RegistryError } from "../errors.ts";
 import type { Driver, Writer } from "./driver.ts";
-import { KeyedMutex } from "./locks.ts";
+import { KeyedMutex } from "../../src/util/keyed-mutex.ts";
 import { UPLOADS, uploadDataPath, uploadDir, uploadInfoPath } from "./paths.ts";
 
 /** Upload ids are server-made random UUIDs; anything else is unknown before any file access. */

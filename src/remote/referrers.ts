@@ -6,6 +6,10 @@ import { ImageIndexSchema, describeIssue, type Descriptor } from "../oci/schemas
 import { pullScopes, repoPath, type RepoContext } from "./context.ts";
 import { nextLink, pages } from "./listing.ts";
 import { getManifest, putManifest } from "./manifests.ts";
+import { KeyedMutex } from "../util/keyed-mutex.ts";
+
+/** Serialises read-append-write of one subject's referrers tag index within this process. */
+const indexLocks = new KeyedMutex();
 
 /**
  * The referrers tag schema's tag for a subject (`sha256:ab…` → `sha256-ab…`): the algorithm
@@ -84,14 +88,18 @@ async function fromTagSchema(ctx: RepoContext, desc: Descriptor): Promise<Descri
 
 /**
  * Adds `referrer` to the subject's referrers tag index (for registries without the referrers
- * API: the push answered no `OCI-Subject`). Read, append unless present, write back: races
- * between two clients are the tag schema's known limit.
+ * API: the push answered no `OCI-Subject`). Read, append unless present, write back, one
+ * subject at a time within this process (copy pushes referrers concurrently); races between
+ * two separate clients are the tag schema's known limit.
  */
 export async function addToReferrersIndex(ctx: RepoContext, subject: Descriptor, referrer: Descriptor): Promise<void> {
-  const current = await fromTagSchema(ctx, subject);
-  if (current.some((d) => d.digest === referrer.digest)) return;
-  const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...current, referrer] };
-  const bytes = new TextEncoder().encode(JSON.stringify(index));
-  const indexDesc = { mediaType: MediaType.ociIndex, digest: digestOf(bytes), size: bytes.byteLength };
-  await putManifest(ctx, indexDesc, bytes, referrersTag(subject.digest));
+  const key = `${ctx.client.endpoint.base}/${ctx.repository}@${subject.digest}`;
+  await indexLocks.run(key, async () => {
+    const current = await fromTagSchema(ctx, subject);
+    if (current.some((d) => d.digest === referrer.digest)) return;
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...current, referrer] };
+    const bytes = new TextEncoder().encode(JSON.stringify(index));
+    const indexDesc = { mediaType: MediaType.ociIndex, digest: digestOf(bytes), size: bytes.byteLength };
+    await putManifest(ctx, indexDesc, bytes, referrersTag(subject.digest));
+  });
 }

@@ -59,11 +59,9 @@ for (const name of ["idp", "distribution"] as const) {
     }, 60_000);
 
     // On Distribution (no referrers API) the remote Target keeps referrers in a
-    // `sha256-<hex>` tag index that it updates read-modify-write; copy pushes the two
-    // referrers concurrently and one update is lost (src/remote/referrers.ts
-    // addToReferrersIndex needs a per-subject lock). Marked failing until that is fixed.
-    const referrersTest = name === "distribution" ? test.failing : test;
-    referrersTest("referrers travel to the registry and back", async () => {
+    // `sha256-<hex>` tag index updated read-modify-write; copy pushes referrers
+    // concurrently, so this also checks that the update is serialised per subject.
+    test("referrers travel to the registry and back", async () => {
       const fixture = makeFixture();
       const dir = tempDir("idp-copy-remote-");
       try {
