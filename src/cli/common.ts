@@ -51,3 +51,17 @@ export function list(value: unknown): string[] {
   if (value === undefined || value === null || value === false) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
 }
+
+/** Flags of commands that resolve package dependencies. */
+export interface RegistryFlags extends RemoteFlags {
+  registry?: string;
+}
+
+/** The registry host-less dependency repositories (`team/pkg`) live in. */
+export function defaultRegistry(flags: RegistryFlags, env: Record<string, string | undefined> = process.env): string {
+  return (flags.registry ?? env.IDP_DEFAULT_REGISTRY ?? "127.0.0.1:5000").replace(/^https?:\/\//, "").replace(/\/+$/, "");
+}
+
+export function withRegistryFlag(command: Command): Command {
+  return command.option("--registry <host>", "Registry for dependencies written without one, e.g. platform/base (default $IDP_DEFAULT_REGISTRY or 127.0.0.1:5000)");
+}

@@ -23,7 +23,7 @@ export interface TransferCounts {
 export function describeBlob(desc: Descriptor): string {
   const title = desc.annotations?.[Annotation.title];
   const short = desc.digest.slice(0, desc.digest.indexOf(":") + 13);
-  if (title) return `${title} (${short})`;
+  if (title) return `${title === "." ? "files" : title} (${short})`;
   const kind = isIndexMediaType(desc.mediaType) ? "index" : MANIFEST_MEDIA_TYPES.includes(desc.mediaType) ? "manifest" : desc.mediaType.includes("config") ? "config" : "blob";
   return `${kind} ${short}`;
 }

@@ -42,7 +42,7 @@ export async function lockDependencies(dir: string, index: PackageIndex, options
     const why = staleness(previous, root, options.registry);
     if (why) throw new StaleLockError(`idp.lock is stale: ${why}`, { hint: "run `idp deps lock` and commit the result" });
     const packages = await verifyLocked(previous, index);
-    return { resolution: { root, packages, requests: { tagLists: 0, metadata: packages.length } }, lock: previous, changed: [], written: undefined };
+    return { resolution: { root, registry: previous.registry, packages, requests: { tagLists: 0, metadata: packages.length } }, lock: previous, changed: [], written: undefined };
   }
   const usable = previous && !staleness(previous, root, options.registry) ? previous : undefined;
   const update = options.update;

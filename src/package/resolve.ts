@@ -55,6 +55,8 @@ export interface ResolvedPackage {
 
 export interface Resolution {
   root: RootPackage;
+  /** Registry the root's host-less dependencies were resolved against. */
+  registry: string;
   /** Every package of the closure, dependencies before dependents, then by repository. */
   packages: ResolvedPackage[];
   /** Registry requests made: tag lists and metadata reads. */
@@ -170,7 +172,7 @@ export async function resolveDependencies(root: RootPackage, index: PackageIndex
   }
   const packages = orderPackages(chosen);
   detectCycles(packages, rootStep, root.dependencies.map((d) => absoluteRepository(d.repository, options.registry)));
-  return { root, packages, requests };
+  return { root, registry: options.registry, packages, requests };
 }
 
 function registryOf(repository: string): string {

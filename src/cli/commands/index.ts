@@ -2,8 +2,11 @@ import type { CAC } from "cac";
 import { registerCatalog } from "./catalog.ts";
 import { registerCopy } from "./copy.ts";
 import { registerDelete } from "./delete.ts";
+import { registerDeps } from "./deps.ts";
 import { registerLogin } from "./login.ts";
 import { registerManifest } from "./manifest.ts";
+import { registerPackage } from "./package.ts";
+import { registerPackageRemote } from "./package-remote.ts";
 import { registerPull } from "./pull.ts";
 import { registerPush } from "./push.ts";
 import { registerRegistryGc } from "./registry-gc.ts";
@@ -31,6 +34,9 @@ export const COMMANDS: ((cli: CAC) => void)[] = [
   registerResolve,
   registerDelete,
   registerLogin,
+  registerPackage,
+  registerPackageRemote,
+  registerDeps,
   registerServe,
   registerRegistryGc,
 ];
