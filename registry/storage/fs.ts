@@ -1,6 +1,7 @@
 import {
   closeSync,
   constants,
+  fdatasync,
   fsync,
   linkSync,
   mkdirSync,
@@ -220,9 +221,19 @@ function unlinkQuietly(path: string): void {
   }
 }
 
+/**
+ * Bytes written since the last flush after which a background fdatasync starts: a large
+ * upload then reaches the disk while it is still arriving, and the final fsync only has the
+ * tail left to write.
+ */
+const FLUSH_EVERY = 32 * 1024 * 1024;
+
 class FdWriter implements Writer {
   #fd: number | undefined;
   #size: number;
+  #unflushed = 0;
+  /** The background fdatasync in flight, if any: the descriptor stays open until it ends. */
+  #flushing: Promise<void> | undefined;
   constructor(fd: number, size: number) {
     this.#fd = fd;
     this.#size = size;
@@ -231,18 +242,28 @@ class FdWriter implements Writer {
     return this.#size;
   }
   write(chunk: Uint8Array): void {
-    if (this.#fd === undefined) throw new Error("write after close");
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error("write after close");
     let offset = 0;
-    while (offset < chunk.byteLength) offset += writeSync(this.#fd, chunk, offset);
+    while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
     this.#size += chunk.byteLength;
+    this.#unflushed += chunk.byteLength;
+    if (this.#unflushed >= FLUSH_EVERY && !this.#flushing) {
+      this.#unflushed = 0;
+      // Errors surface at commit's fsync, which reports the same failed writes.
+      this.#flushing = new Promise<void>((done) => fdatasync(fd, () => done())).finally(() => (this.#flushing = undefined));
+    }
   }
   async commit(): Promise<void> {
     const fd = this.#fd;
     if (fd === undefined) return;
+    await this.#flushing;
     await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
     await this.close();
   }
   async close(): Promise<void> {
+    if (this.#fd === undefined) return;
+    await this.#flushing;
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
