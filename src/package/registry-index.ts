@@ -68,8 +68,7 @@ export class StorePackageIndex implements PackageIndex {
 
 /** Reads and checks the package a reference names in a store. */
 export async function findPackage(store: ReadOnlyTarget, reference: string, where: string): Promise<FoundPackage> {
-  const manifest = await store.resolve(reference);
-  const bytes = await readSmall(store, manifest, 4 * 1024 * 1024);
+  const { manifest, bytes } = await readManifest(store, reference);
   const info = parseManifest(bytes, manifest.mediaType);
   if (info.artifactType !== PackageMediaType.artifact || info.config?.mediaType !== PackageMediaType.config) {
     throw new InvalidInputError(`${where} is not an idp package (artifactType ${info.artifactType ?? "none"})`, {
@@ -82,6 +81,20 @@ export async function findPackage(store: ReadOnlyTarget, reference: string, wher
   }
   const config = parsePackageConfig(await readSmall(store, info.config, 1024 * 1024), where);
   return { manifest: { ...manifest, artifactType: PackageMediaType.artifact }, layer: layers[0]!, config };
+}
+
+/** A store that can resolve and read a manifest in one request (a registry's GET). */
+interface ReferenceFetcher {
+  fetchReference(reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
+}
+
+async function readManifest(store: ReadOnlyTarget, reference: string): Promise<{ manifest: Descriptor; bytes: Uint8Array }> {
+  if (typeof (store as Partial<ReferenceFetcher>).fetchReference === "function") {
+    const { descriptor, bytes } = await (store as unknown as ReferenceFetcher).fetchReference(reference);
+    return { manifest: descriptor, bytes };
+  }
+  const manifest = await store.resolve(reference);
+  return { manifest, bytes: await readSmall(store, manifest, 4 * 1024 * 1024) };
 }
 
 async function readSmall(store: ReadOnlyTarget, desc: Descriptor, max: number): Promise<Uint8Array> {
