@@ -7,6 +7,7 @@ import { RegistryError } from "./errors.ts";
 import { authentication } from "./middleware/auth.ts";
 import { observe } from "./middleware/observe.ts";
 import { readOnly } from "./middleware/read-only.ts";
+import { uploadCap } from "./middleware/upload-cap.ts";
 import type { AccessLog } from "./ops/log.ts";
 import type { RegistryMetrics } from "./ops/metrics.ts";
 import { opsRoutes, type Readiness } from "./ops/routes.ts";
@@ -42,6 +43,8 @@ export interface RegistryAppOptions {
   log?: AccessLog | undefined;
   /** Answers /readyz; default: always ready. */
   readiness?: Readiness;
+  /** Upload requests streaming at once before 429. Default 256. */
+  maxConcurrentUploads?: number;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<RegistryEnv
   });
   app.use("*", authentication(options.auth));
   if (options.readOnly) app.use("*", readOnly());
+  app.use("*", uploadCap(options.maxConcurrentUploads ?? 256));
 
   app.route("/", baseRoutes());
   app.route("/", catalogRoutes(deps));

@@ -102,6 +102,8 @@ export const ServeConfigSchema = v.strictObject({
       maxBlobBytes: v.optional(Count, 0),
       maxTagsPage: v.optional(PositiveCount, 10_000),
       maxCatalogPage: v.optional(PositiveCount, 1_000),
+      /** Upload requests streaming at once (POST with a body, PATCH, PUT); more get 429 (d-15). */
+      maxConcurrentUploads: v.optional(PositiveCount, 256),
     }),
     {},
   ),

@@ -78,13 +78,14 @@ export async function startRegistry(
     releaseRoot = await claimRoot(driver, socketPath);
     await driver.sweepTemporaryFiles();
   }
+  const metrics = config.metrics.enabled ? new RegistryMetrics(driver) : undefined;
   const store = new RegistryStore({
     driver,
     strictReferences: config.strictReferences,
     maxManifestBytes: config.limits.maxManifestBytes,
     maxBlobBytes: config.limits.maxBlobBytes || undefined,
+    onUploadBytes: metrics ? (bytes) => metrics.bytesIn.inc([], bytes) : undefined,
   });
-  const metrics = config.metrics.enabled ? new RegistryMetrics(driver) : undefined;
   const log = config.log.access ? new AccessLog({ json: config.log.format === "json" || (config.log.format === "auto" && !process.stderr.isTTY) }) : undefined;
   let stopping = false;
   const readiness = storageReadiness(config.storage === "memory" ? undefined : config.root, () => stopping);
@@ -92,6 +93,7 @@ export async function startRegistry(
     store,
     maxTagsPage: config.limits.maxTagsPage,
     maxCatalogPage: config.limits.maxCatalogPage,
+    maxConcurrentUploads: config.limits.maxConcurrentUploads,
     onInternalError: hooks.onInternalError,
     auth,
     readOnly: config.readOnly,

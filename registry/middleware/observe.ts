@@ -34,7 +34,8 @@ export function observe(options: { metrics?: RegistryMetrics | undefined; log?: 
     const seconds = (performance.now() - start) / 1000;
     const bytesOut = method === "HEAD" || res.status === 304 ? 0 : Number(res.headers.get("content-length") ?? 0);
     const bytesIn = Number(c.req.header("content-length") ?? 0) || 0;
-    metrics?.request(kind.route, method, res.status, seconds, bytesIn, bytesOut);
+    // Upload bodies are counted by the store as they stream (they often have no length).
+    metrics?.request(kind.route, method, res.status, seconds, kind.route === "upload" ? 0 : bytesIn, bytesOut);
     log?.request({
       method,
       path: loggablePath(c.req.url, path),

@@ -22,6 +22,8 @@ export interface RegistryStoreOptions {
   maxManifestBytes?: number;
   /** Largest blob accepted, bytes (default: no limit). */
   maxBlobBytes?: number;
+  /** Told the size of every upload chunk as it arrives (metrics count bytes in with it). */
+  onUploadBytes?: (bytes: number) => void;
 }
 
 /** A page of a sorted listing and whether more follows. */
@@ -62,7 +64,7 @@ export class RegistryStore {
     this.maxManifestBytes = options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES;
     this.#strict = options.strictReferences ?? false;
     this.#index = new RepoIndex(this.driver);
-    this.#uploads = new Uploads(this.driver, { maxBlobBytes: options.maxBlobBytes });
+    this.#uploads = new Uploads(this.driver, { maxBlobBytes: options.maxBlobBytes, onBytes: options.onUploadBytes });
   }
 
   // ---- repositories ----------------------------------------------------------------

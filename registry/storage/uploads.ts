@@ -43,8 +43,10 @@ export class Uploads {
   #live = new Map<string, Live>();
   #locks = new KeyedMutex();
   #maxBlobBytes: number;
+  #onBytes: ((bytes: number) => void) | undefined;
 
-  constructor(driver: Driver, options: { maxBlobBytes?: number } = {}) {
+  constructor(driver: Driver, options: { maxBlobBytes?: number; onBytes?: ((bytes: number) => void) | undefined } = {}) {
+    this.#onBytes = options.onBytes;
     this.#driver = driver;
     this.#maxBlobBytes = options.maxBlobBytes ?? Number.POSITIVE_INFINITY;
   }
@@ -146,6 +148,7 @@ export class Uploads {
       }
       writer.write(chunk);
       live.digester.update(chunk);
+      this.#onBytes?.(chunk.byteLength);
     }
     if (range && live.digester.size - start !== range.end - range.start + 1) {
       throw new RegistryError("BLOB_UPLOAD_INVALID", `chunk claimed ${range.start}-${range.end} but carried ${live.digester.size - start} bytes`, {

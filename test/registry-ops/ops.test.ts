@@ -29,13 +29,22 @@ describe("operating idp serve", () => {
       const image = await pushImage(url, "ops/app", "v1", makeImage({ layers: 1, layerSize: 10_000 }));
       for (let i = 0; i < 3; i++) await (await fetch(`${url}/v2/ops/app/blobs/${image.layers[0]!.digest}`)).arrayBuffer();
       await fetch(`${url}/v2/ops/app/manifests/nope`);
-      await fetch(`${url}/v2/ops/app/blobs/uploads/`, { method: "POST" });
+      const session = await fetch(`${url}/v2/ops/app/blobs/uploads/`, { method: "POST" });
+      // A streamed PATCH (chunked, no Content-Length, as Docker sends) is counted too.
+      const streamed = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(100_000));
+          controller.close();
+        },
+      });
+      const patch = await fetch(new URL(session.headers.get("location")!, url), { method: "PATCH", body: streamed });
+      expect(patch.status).toBe(202);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain('idp_registry_requests_total{route="blob",method="GET",status="200"} 3');
       expect(metrics).toContain('idp_registry_requests_total{route="manifest",method="GET",status="404"} 1');
       expect(metrics).toContain('idp_registry_requests_total{route="manifest",method="PUT",status="201"} 1');
       expect(metrics).toContain('idp_registry_sent_bytes_total{route="blob"} 30000');
-      expect(Number(/idp_registry_received_bytes_total (\d+)/.exec(metrics)![1])).toBeGreaterThan(10_000);
+      expect(Number(/idp_registry_received_bytes_total (\d+)/.exec(metrics)![1])).toBeGreaterThan(510_000);
       expect(metrics).toContain("idp_registry_upload_sessions 1");
       expect(metrics).toContain("idp_registry_repositories 1");
       expect(metrics).toContain("idp_registry_storage_blobs 3");
