@@ -94,7 +94,10 @@ export async function resolveDependencies(root: RootPackage, index: PackageIndex
     let p = tagCache.get(repository);
     if (!p) {
       requests.tagLists++;
-      p = index.tags(repository).then((tags) => tags.filter((t) => semver.valid(t) !== null && semver.clean(t) === t));
+      p = index
+        .tags(repository)
+        .then((tags) => tags.filter((t) => semver.valid(t) !== null && semver.clean(t) === t))
+        .catch((error: unknown) => Promise.reject(inContext(error, `cannot list the versions of ${repository}`, neededBy(repository))));
       tagCache.set(repository, p);
     }
     return p;
@@ -104,11 +107,12 @@ export async function resolveDependencies(root: RootPackage, index: PackageIndex
     let p = metaCache.get(key);
     if (!p) {
       requests.metadata++;
-      p = index.describe(repository, version);
+      p = index.describe(repository, version).catch((error: unknown) => Promise.reject(inContext(error, `cannot read package ${repository}:${version}`, neededBy(repository))));
       metaCache.set(key, p);
     }
     return p;
   };
+  const neededBy = (repository: string) => requirements.find((r) => r.repository === repository)?.chain.join(" → ") ?? root.name;
 
   const chosen = new Map<string, PackageMetadata>();
   const requirements: Requirement[] = [];
@@ -123,7 +127,7 @@ export async function resolveDependencies(root: RootPackage, index: PackageIndex
   const conflict = (repository: string, available: string[]) => {
     const asks = requirements.filter((r) => r.repository === repository);
     const lines = asks.map((r) => `  ${r.range} required by ${r.chain.join(" → ")}`);
-    const avail = available.length ? available.join(", ") : "no semver tags at all";
+    const avail = available.length ? available.join(", ") : "none (no semver tags; is the repository name right, and was the package pushed?)";
     const message = `no version of ${repository} satisfies every requirement:\n${lines.join("\n")}\n  available: ${avail}`;
     if (!deepest || chosen.size >= deepest.size) deepest = { size: chosen.size, message };
   };
@@ -173,6 +177,16 @@ export async function resolveDependencies(root: RootPackage, index: PackageIndex
   const packages = orderPackages(chosen);
   detectCycles(packages, rootStep, root.dependencies.map((d) => absoluteRepository(d.repository, options.registry)));
   return { root, registry: options.registry, packages, requests };
+}
+
+/** The same failure, saying which package it was for; the class (and exit code) is kept. */
+function inContext(error: unknown, what: string, chain: string): unknown {
+  if (!(error instanceof IdpError)) return error;
+  if (error.message.startsWith(what)) return error;
+  const wrapped = new IdpError(`${what} (needed by ${chain}): ${error.message}`, { cause: error, hint: error.hint ?? "check the registry address and that it is running" });
+  Object.setPrototypeOf(wrapped, Object.getPrototypeOf(error));
+  wrapped.name = error.name;
+  return wrapped;
 }
 
 function registryOf(repository: string): string {
