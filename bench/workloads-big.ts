@@ -70,6 +70,10 @@ export const BIG_WORKLOADS: Workload[] = [
     async run(server, ctx, round) {
       const dest = `docker://${server.host}/skopeo/push${round}:v1`;
       const s = await seconds(() => skopeo(ctx, ["--dest-tls-verify=false", `oci:${ctx.layout}:v1`, dest]));
+      // containers/image remembers where it pushed a blob (as root, outside HOME) and would
+      // mount it from there next round instead of uploading: unlink it so it cannot.
+      const unlinked = await fetch(`${server.url}/v2/skopeo/push${round}/blobs/${ctx.big.digest}`, { method: "DELETE" });
+      if (unlinked.status !== 202) throw new Error(`${server.name}: blob DELETE answered ${unlinked.status}`);
       return mbps(ctx.big.size, s);
     },
   },
