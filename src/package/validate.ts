@@ -52,11 +52,15 @@ export async function validatePackage(dir: string, limits: ValidationLimits = DE
     problems.push({ severity: "error", file: "idp.yaml", message: "the package ships no files: include/exclude select nothing" });
   }
   const seen = new Map<string, string>();
+  // A subdirectory with its own kustomization is rendered on its own (an Argo CD source path):
+  // its files are kustomize inputs, and names only clash within it.
+  const kustomizeRoots = files.filter((f) => KUSTOMIZATIONS.includes(f.path.split("/").pop()!) && f.path.includes("/")).map((f) => f.path.slice(0, f.path.lastIndexOf("/") + 1));
   for (const file of files) {
     report.totalBytes += file.size;
     if (file.kind !== "file" || !/\.(ya?ml|json)$/i.test(file.path)) continue;
     if (kind === "helm" && file.path !== "Chart.yaml") continue; // templates are Go templates; Helm renders them
-    await checkFile(dir, file, kind, seen, report);
+    const scope = kustomizeRoots.filter((root) => file.path.startsWith(root)).sort((a, b) => b.length - a.length)[0] ?? "";
+    await checkFile(dir, file, scope ? "kustomize" : kind, seen, report, scope);
   }
   if (report.totalBytes > limits.maxPackageBytes) {
     problems.push({ severity: "error", file: ".", message: `package is ${mib(report.totalBytes)} uncompressed, over the ${mib(limits.maxPackageBytes)} limit` });
@@ -67,7 +71,7 @@ export async function validatePackage(dir: string, limits: ValidationLimits = DE
   return report;
 }
 
-async function checkFile(dir: string, file: PackageFile, kind: PackageKind, seen: Map<string, string>, report: ValidationReport): Promise<void> {
+async function checkFile(dir: string, file: PackageFile, kind: PackageKind, seen: Map<string, string>, report: ValidationReport, scope = ""): Promise<void> {
   const text = await Bun.file(join(dir, file.path)).text();
   const { documents, errors } = parseYamlDocuments(text);
   for (const e of errors) report.problems.push({ severity: "error", file: file.path, line: e.line, col: e.col, message: `not valid YAML: ${e.message}` });
@@ -90,7 +94,7 @@ async function checkFile(dir: string, file: PackageFile, kind: PackageKind, seen
     if (findings.some((f) => f.severity === "error")) continue;
     const obj = doc.value as Record<string, unknown>;
     report.objects++;
-    const key = objectKey(obj);
+    const key = objectKey(obj) && `${scope}|${objectKey(obj)}`;
     if (key) {
       const where = `${file.path}:${doc.line}`;
       const first = seen.get(key);
