@@ -1,10 +1,14 @@
 import type { CAC } from "cac";
+import { registerArgocd } from "./argocd.ts";
+import { registerArgocdPlugin } from "./argocd-plugin.ts";
+import { registerBundle } from "./bundle.ts";
 import { registerCatalog } from "./catalog.ts";
 import { registerCopy } from "./copy.ts";
 import { registerDelete } from "./delete.ts";
 import { registerDeps } from "./deps.ts";
 import { registerLogin } from "./login.ts";
 import { registerManifest } from "./manifest.ts";
+import { registerMigrate } from "./migrate.ts";
 import { registerPackage } from "./package.ts";
 import { registerPackageRemote } from "./package-remote.ts";
 import { registerPull } from "./pull.ts";
@@ -37,6 +41,10 @@ export const COMMANDS: ((cli: CAC) => void)[] = [
   registerPackage,
   registerPackageRemote,
   registerDeps,
+  registerBundle,
+  registerArgocd,
+  registerArgocdPlugin,
+  registerMigrate,
   registerServe,
   registerRegistryGc,
 ];
