@@ -39,7 +39,7 @@ export async function claimRoot(driver: Driver, socket: string | null): Promise<
   const other = await liveServer(driver);
   if (other) {
     throw new IdpError(`another idp serve (pid ${other.pid}) is using storage root ${driver.location}`, {
-      hint: "stop it first, or give this server its own --root",
+      hint: `stop it first, or give this server its own --root (if no idp runs as pid ${other.pid}, remove ${driver.location}/${SERVE_FILE})`,
     });
   }
   // Claim first, then look for a gc: a gc takes its lock first, then looks for a server, so

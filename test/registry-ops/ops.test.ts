@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/idp.ts";
+import { freePort } from "../helpers/process.ts";
 import { makeImage, pushBlob, pushImage, randomContent } from "../helpers/oci.ts";
 import { basic, writeHtpasswd } from "../registry-auth/setup.ts";
 import { externalAddress, refusedStart, serve } from "./setup.ts";
@@ -68,7 +69,7 @@ describe("operating idp serve", () => {
     } finally {
       await s.stop();
     }
-    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const metricsPort = freePort();
     const separate = await serve(["--listen", "127.0.0.1:{port}", "--storage", "memory", "--metrics-listen", `127.0.0.1:${metricsPort}`]);
     try {
       expect((await fetch(`http://127.0.0.1:${separate.port}/metrics`)).status).toBe(404);

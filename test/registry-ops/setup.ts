@@ -34,7 +34,8 @@ export async function serve(args: string[], options: { env?: Record<string, stri
   void pump(proc.stdout, (t) => (out += t));
   void pump(proc.stderr, (t) => (err += t));
   const deadline = Date.now() + 15_000;
-  while (!/serving an OCI registry|"event":"listening"/.test(err + out)) {
+  // The whole banner: its last line is gc's (warnings follow in the same write).
+  while (!/\n {2}gc {7}.*\n|"event":"listening"/.test(err + out)) {
     if (proc.exitCode !== null) throw new Error(`idp serve exited ${proc.exitCode}: ${err}`);
     if (Date.now() > deadline) throw new Error(`idp serve did not start: ${err}`);
     await Bun.sleep(20);

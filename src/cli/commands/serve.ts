@@ -78,7 +78,7 @@ export function registerServe(cli: CAC): void {
         },
       });
       if (flags.json) data(JSON.stringify({ event: "listening", ...registry.summary }));
-      else for (const line of bannerLines(registry.summary)) info(line);
+      else info(bannerLines(registry.summary).join("\n"));
       await untilSignalled(async (force) => {
         info(force ? "stopping now" : "stopping: finishing requests in flight (Ctrl-C again to force)");
         await registry.stop(force);
