@@ -6,6 +6,10 @@ import type { AccessPolicy } from "./policy.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { actionsOf, formatScope, type Scope } from "./scope.ts";
 
+/** Verified tokens remembered (each up to MAX_CACHED_TOKEN characters). */
+const MAX_VERIFIED = 1024;
+const MAX_CACHED_TOKEN = 4096;
+
 export interface TokenSettings {
   key: TokenKey;
   issuer: string;
@@ -55,6 +59,11 @@ export class Authenticator {
   readonly tokenRequests: RateLimiter;
   #passwords: PasswordCheck;
   #failures: RateLimiter;
+  /**
+   * Tokens already verified, until they expire: a signature check costs ~80 µs, several times
+   * a whole blob GET, and clients send the same token with every request.
+   */
+  #verified = new Map<string, { principal: Principal; expiresMs: number }>();
 
   constructor(options: AuthenticatorOptions) {
     this.type = options.type;
@@ -138,6 +147,8 @@ export class Authenticator {
   }
 
   async #checkBearer(token: string): Promise<Principal | Refusal> {
+    const known = this.#verified.get(token);
+    if (known && known.expiresMs > Date.now()) return known.principal;
     try {
       const claims = await verifyToken(this.token.key, token, {
         issuer: this.token.issuer,
@@ -150,7 +161,12 @@ export class Authenticator {
         if (claim.type === "repository") grants.set(claim.name, new Set([...(grants.get(claim.name) ?? []), ...claim.actions]));
         else if (claim.type === "registry" && claim.name === "catalog" && claim.actions.includes("*")) catalog = true;
       }
-      return { user: claims.sub === "" ? undefined : claims.sub, via: "token", grants, catalog };
+      const principal: Principal = { user: claims.sub === "" ? undefined : claims.sub, via: "token", grants, catalog };
+      if (token.length <= MAX_CACHED_TOKEN) {
+        if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
+        this.#verified.set(token, { principal, expiresMs: claims.exp * 1000 });
+      }
+      return principal;
     } catch (error) {
       if (error instanceof TokenError) return { kind: "unauthorized", reason: error.message, error: "invalid_token" };
       throw error;

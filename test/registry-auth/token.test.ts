@@ -142,6 +142,21 @@ describe("token authentication", () => {
     expect((await fetch(`${base}/v2/team/app/manifests/v1`, { headers: bearer(`${good}x`) })).status).toBe(401);
   });
 
+  test("a token stops working when it expires, also after it was verified and remembered", async () => {
+    const short = await startAuthRegistry(USERS, { "auth.type": "token", access: ACCESS, "auth.token.ttl": "10s" });
+    try {
+      const t = (await token(short.url, ["repository:team/app:pull"], basic("ann", USERS.ann))).token!;
+      expect(claimsOf(t).exp - claimsOf(t).iat).toBe(10);
+      expect((await fetch(`${short.url}/v2/team/app/tags/list`, { headers: bearer(t) })).status).toBe(404);
+      await Bun.sleep(Math.max(0, claimsOf(t).exp * 1000 - Date.now()) + 200);
+      const expired = await fetch(`${short.url}/v2/team/app/tags/list`, { headers: bearer(t) });
+      expect(expired.status).toBe(401);
+      expect(challengeParams(expired.headers.get("www-authenticate")).error).toBe("invalid_token");
+    } finally {
+      await short.stop();
+    }
+  }, 20_000);
+
   test("the token endpoint is rate-limited per client: 429 with Retry-After", async () => {
     const limited = await startAuthRegistry(USERS, { "auth.type": "token", "auth.token.rateLimit": { requests: 3, per: "1m" } });
     try {
