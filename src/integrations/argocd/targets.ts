@@ -8,6 +8,7 @@ import { readLockfile } from "../../package/lockfile.ts";
 import type { StorePackageIndex } from "../../package/registry-index.ts";
 import { absoluteRepository, resolveDependencies } from "../../package/resolve.ts";
 import type { PackageTarget } from "./app.ts";
+import { orderByDependencies } from "./order.ts";
 
 export interface TargetOptions {
   /** Render only the package itself, not its dependencies. */
@@ -100,21 +101,4 @@ async function fromDirectory(dir: string, index: StorePackageIndex, options: Tar
     dependencies: spec.dependencies.map((d) => absoluteRepository(d.repository, registry)),
   };
   return { targets: [root, ...orderByDependencies(deps)], rootIncluded: true };
-}
-
-/** Dependencies before dependents, then by repository: the order Argo CD will sync them in. */
-function orderByDependencies(targets: PackageTarget[]): PackageTarget[] {
-  const byRepo = new Map(targets.map((t) => [t.repository, t]));
-  const depth = new Map<string, number>();
-  const depthOf = (t: PackageTarget, seen: Set<string>): number => {
-    const known = depth.get(t.repository);
-    if (known !== undefined) return known;
-    if (seen.has(t.repository)) return 0;
-    seen.add(t.repository);
-    const below = t.dependencies.map((r) => byRepo.get(r)).filter((d): d is PackageTarget => d !== undefined);
-    const value = below.length ? 1 + Math.max(...below.map((d) => depthOf(d, seen))) : 0;
-    depth.set(t.repository, value);
-    return value;
-  };
-  return [...targets].sort((a, b) => depthOf(a, new Set()) - depthOf(b, new Set()) || (a.repository < b.repository ? -1 : 1));
 }

@@ -14,6 +14,7 @@ import { pullPackages } from "../../../package/pull.ts";
 import type { StorePackageIndex } from "../../../package/registry-index.ts";
 import { listPackageFiles } from "../../../package/files.ts";
 import type { RemoteOptions } from "../../../remote/index.ts";
+import { orderByDependencies } from "../order.ts";
 import { renderDirectory } from "./objects.ts";
 
 /**
@@ -96,7 +97,7 @@ export async function generate(options: GenerateOptions): Promise<Generated> {
     const spec = await readPackageSpec(options.cwd);
     const lock = await readLockfile(options.cwd);
     if (!lock && spec.dependencies.length) throw new NotFoundError(`${spec.name} has dependencies but no idp.lock`, { hint: "run `idp deps lock` and commit idp.lock: the plugin deploys only pinned digests" });
-    const packages = lock?.packages ?? [];
+    const packages = orderByDependencies((lock?.packages ?? []).map((p) => ({ ...p, dependencies: p.dependencies.map((d) => d.repository) })));
     const pulled = await pullPackages(packages, index, work);
     const objects: Record<string, unknown>[] = [];
     for (const p of pulled) objects.push(...(await render(p.directory)));
