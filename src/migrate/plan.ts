@@ -60,7 +60,7 @@ export function planPackages(tree: string, dirs: { absolute: string; directory: 
   const unique = [...new Map(dirs.map((d) => [d.absolute, d])).values()].sort((a, b) => (a.directory < b.directory ? -1 : 1));
   const known = new Set([...Object.keys(options.names ?? {}), ...Object.keys(options.versions ?? {})]);
   for (const key of known) {
-    if (!unique.some((d) => d.directory === key)) throw new InvalidInputError(`--name/--version ${key}=…: no cnoe:// source names the directory ${key}`, { hint: `directories referenced: ${unique.map((d) => d.directory).join(", ") || "none"}` });
+    if (!unique.some((d) => d.directory === key)) throw new InvalidInputError(`--name/--package-version ${key}=…: no cnoe:// source names the directory ${key}`, { hint: `directories referenced: ${unique.map((d) => d.directory).join(", ") || "none"}` });
   }
   const baseCount = new Map<string, number>();
   for (const d of unique) baseCount.set(labelOf(basename(d.absolute)), (baseCount.get(labelOf(basename(d.absolute))) ?? 0) + 1);
@@ -90,7 +90,7 @@ function planOne(tree: string, d: { absolute: string; directory: string }, optio
   if (semver.valid(version) === null || semver.clean(version) !== version) throw new InvalidInputError(`version ${JSON.stringify(version)} for ${d.directory} is not a semantic version like 1.2.3`);
   const why = [
     explicitName ? "name from --name" : sharedBase ? "name from the path (another directory has the same base name)" : "name from the directory",
-    options.versions?.[d.directory] ? "version from --version" : options.defaultVersion ? "version from --version" : chart ? "version from Chart.yaml" : "first version 0.1.0",
+    options.versions?.[d.directory] || options.defaultVersion ? "version from --package-version" : chart ? "version from Chart.yaml" : "first version 0.1.0",
   ];
   return { ...d, name, version, repository: `${registry}/${name}`, ownSpec: false, derivation: why.join(", ") };
 }

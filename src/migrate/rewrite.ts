@@ -1,5 +1,5 @@
 import { resolveCnoeDirectory } from "./plan.ts";
-import { findCnoeRefs, formatPath, getIn, sourceAt, type CnoeRef, type TreeDocument } from "./scan.ts";
+import { CNOE_IN_TEXT, cnoePath, findCnoeRefs, formatPath, getIn, sourceAt, type CnoeRef, type TreeDocument } from "./scan.ts";
 
 /**
  * Rewriting Applications and ApplicationSets in place (comments and key order survive: the
@@ -110,11 +110,10 @@ export function rewriteDocument(d: TreeDocument, ctx: RewriteContext): ObjectRep
       if (path === undefined || path === "") set([...source, "path"], ".", "Argo CD reads an OCI package from path . (its archive root)");
       ociSources++;
     } else if (ref.role === "helm") {
-      let text = ref.value;
-      for (const target of ref.targets) {
-        const { pkg } = packageFor(target, where);
-        if (pkg) text = text.replaceAll(`cnoe://${target}`, `oci://${pkg.repository}`).replaceAll(`cnoe://./${target}`, `oci://${pkg.repository}`);
-      }
+      const text = ref.value.replace(CNOE_IN_TEXT, (match) => {
+        const { pkg } = packageFor(cnoePath(match), where);
+        return pkg ? `oci://${pkg.repository}` : match;
+      });
       set(ref.path, text, "a Helm value naming a package directory now names its OCI repository; review charts that build git URLs from it");
     } else {
       keepGit(ref, ctx, report, set);

@@ -66,7 +66,8 @@ export function cnoePath(url: string): string {
   return url.slice(CNOE_SCHEME.length).replace(/^(\.\/)+/, "").replace(/\/+$/, "") || ".";
 }
 
-const CNOE_IN_TEXT = /cnoe:\/\/[^\s"',}\]]+/g;
+/** `cnoe://…` inside a longer string (Helm values text), up to a space, quote or bracket. */
+export const CNOE_IN_TEXT = /cnoe:\/\/[^\s"',}\]]+/g;
 
 /** Every `cnoe://` string in an Argo CD object, classified. */
 export function findCnoeRefs(value: unknown): CnoeRef[] {

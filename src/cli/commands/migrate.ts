@@ -6,7 +6,7 @@ interface MigrateFlags extends RemoteFlags {
   output?: string;
   dryRun?: boolean;
   name?: string | string[];
-  version?: string | string[];
+  packageVersion?: string | string[];
   gitUrl?: string | string[];
   json?: boolean;
 }
@@ -20,11 +20,12 @@ export function registerMigrate(cli: CAC): void {
       .option("-o, --output <dir>", "Where the rewritten YAML and the report go (default ./<DIR name>-oci)")
       .option("--dry-run", "Build and print the plan; push and write nothing")
       .option("--name <dir=name>", "Package name for a directory (as written after cnoe://); repeatable")
-      .option("--version <[dir=]version>", "Version for a directory, or for every package without its own; repeatable")
+      // Not --version: that is the global flag, which would print idp's version instead.
+      .option("--package-version <[dir=]version>", "Version for a directory, or for every package without its own; repeatable")
       .option("--git-url <dir=url>", "Git repository for a directory kept on git (git generators, ref sources); repeatable")
       .option("--json", "Print the report as JSON")
       .example("idp migrate idpbuilder ./my-packages --registry 127.0.0.1:5000/idpbuilder --dry-run")
-      .example("idp migrate idpbuilder ./my-packages --registry registry.example.com/platform -o ./migrated --version app1=1.0.0")
+      .example("idp migrate idpbuilder ./my-packages --registry registry.example.com/platform -o ./migrated --package-version app1=1.0.0")
       .example("idp migrate idpbuilder ./appsets --registry 127.0.0.1:5000/idp --git-url test1=https://git.example.com/platform/test1.git"),
   ).action(async (dir: string, flags: MigrateFlags) => {
     const { migrateIdpbuilder, formatReport } = await import("../../migrate/index.ts");
@@ -33,13 +34,13 @@ export function registerMigrate(cli: CAC): void {
     const { basename, resolve } = await import("node:path");
     const { data, json } = await import("../output.ts");
     if (!flags.registry) throw new UsageError("--registry is required: where the packages go", "e.g. --registry 127.0.0.1:5000/idpbuilder");
-    const versions = list(flags.version);
+    const versions = list(flags.packageVersion);
     const report = await migrateIdpbuilder(dir, {
       registry: String(flags.registry),
       dryRun: flags.dryRun ?? false,
       remote: await remoteOptions(flags),
       names: pairs(list(flags.name), "--name", UsageError),
-      versions: pairs(versions.filter((v) => v.includes("=")), "--version", UsageError),
+      versions: pairs(versions.filter((v) => v.includes("=")), "--package-version", UsageError),
       ...(versions.find((v) => !v.includes("=")) ? { defaultVersion: versions.find((v) => !v.includes("="))! } : {}),
       gitUrls: pairs(list(flags.gitUrl), "--git-url", UsageError),
       ...(flags.dryRun ? {} : { output: flags.output ?? `${basename(resolve(dir))}-oci` }),
