@@ -6,7 +6,7 @@ import { idpStoreCredentials } from "./auth/idp-store.ts";
 import { retryPolicy, type RetryPolicy } from "./retry/policy.ts";
 import { RegistryClient } from "./transport/client.ts";
 import { resolveEndpoint } from "./transport/endpoint.ts";
-import { HttpSender } from "./transport/http.ts";
+import { HttpSender, type RequestHook } from "./transport/http.ts";
 
 /** Everything a caller (the CLI, copy, sync) can say about how to reach a registry. */
 export interface RemoteOptions {
@@ -33,6 +33,11 @@ export interface RemoteOptions {
   oauth2?: boolean;
   /** Environment to read (tests pass their own); default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Awaited before every HTTP request is sent (each retry and redirect too): a rate limiter
+   * waits here, a counter counts. Throwing fails the request. Default: none.
+   */
+  onRequest?: RequestHook;
 }
 
 /**
@@ -62,6 +67,7 @@ export async function createClient(registry: string, options: RemoteOptions = {}
     userAgent: options.userAgent ?? `idp/${VERSION}`,
     env,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const base = options.credentials ?? defaultCredentials(env);
   const credentials = options.credential ? chainCredentials(staticCredentials(options.credential), base) : base;

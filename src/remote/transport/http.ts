@@ -21,6 +21,9 @@ export interface SendSpec {
   onRetry?: (attempt: number, reason: string) => void;
 }
 
+/** Called before each request leaves (see RemoteOptions.onRequest). */
+export type RequestHook = (request: { method: string; url: URL }) => void | Promise<void>;
+
 /** Settings shared by every request to one registry. */
 export interface SenderOptions {
   endpoint: Endpoint;
@@ -28,6 +31,7 @@ export interface SenderOptions {
   userAgent: string;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
+  onRequest?: RequestHook;
 }
 
 const MAX_REDIRECTS = 10;
@@ -104,6 +108,8 @@ export class HttpSender {
 
   async #once(method: string, url: URL, headers: Record<string, string>, body: SendSpec["body"], signal: AbortSignal | undefined): Promise<Response> {
     const { endpoint, policy, userAgent, env } = this.options;
+    // Before the idle timer starts: time spent waiting on a rate limiter is not silence.
+    await this.options.onRequest?.({ method, url });
     const timeout = new AbortController();
     const expire = () => timeout.abort(new NetworkError("timeout"));
     let timer = setTimeout(expire, policy.timeoutMs);
