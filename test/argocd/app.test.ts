@@ -118,6 +118,7 @@ describe("idp argocd app", () => {
       [["argocd", "app", `${world.server.host}/examples/ingress:1.2.0`, "--git-source", "https://git.example.com/x.git"], 1, "no @REV"],
       [["argocd", "app", `${world.server.host}/examples/ingress:1.2.0`, "--git-source", "oci://r/x@1"], 1, "that is an OCI repository"],
       [["argocd", "app", `${world.server.host}/examples/ingress:1.2.0`, "-o", "toml"], 1, "yaml or json"],
+      [["argocd", "app", `${world.server.host}/examples/ingress:1.2.0`, "--name", "Edge_Proxy"], 1, "metadata.name: must be lower-case"],
       [["argocd", "app", `${world.server.host}/examples/ingress:1.2.0`, "--revision", "latest-ish"], 2, "not version, digest nor a semver range"],
     ];
     for (const [args, code, message] of cases) {

@@ -12,7 +12,9 @@ import { registryPackageIndex } from "../../package/open.ts";
 import { InvalidInputError } from "../../errors/index.ts";
 import { applicationsFor, type AppOptions } from "./app.ts";
 import { packageTargets, type TargetOptions } from "./targets.ts";
-import type { Application } from "./schema.ts";
+import * as v from "valibot";
+import { describeIssue } from "../../oci/schemas.ts";
+import { ApplicationSchema, type Application } from "./schema.ts";
 
 export { applicationsFor, ociRepoURL, syncWaves, type AppOptions, type PackageTarget } from "./app.ts";
 export { formatObjects, objectFormat, type ObjectFormat } from "./format.ts";
@@ -36,5 +38,11 @@ export async function renderApplications(source: string, options: RenderOptions)
       hint: "use --revision version or digest for a closure, or --without-deps to render the package alone with a range",
     });
   }
-  return { applications: applicationsFor(targets, options), rootIncluded };
+  const applications = applicationsFor(targets, options);
+  for (const app of applications) {
+    // What the flags put in must make an object the API server accepts.
+    const checked = v.safeParse(ApplicationSchema, app);
+    if (!checked.success) throw new InvalidInputError(`Application ${app.metadata.name}: ${describeIssue(checked.issues)}`, { hint: "check --name, --namespace and --dest-namespace" });
+  }
+  return { applications, rootIncluded };
 }

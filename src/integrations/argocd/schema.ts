@@ -29,9 +29,13 @@ export const ApplicationSourceSchema = v.strictObject({
 });
 export type ApplicationSource = v.InferOutput<typeof ApplicationSourceSchema>;
 
+/** Kubernetes object names: a DNS subdomain; namespaces: a DNS label. */
+const DnsSubdomain = v.pipe(v.string(), v.regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be lower-case letters, digits, '-' and '.', starting and ending alphanumeric"));
+const DnsLabel = v.pipe(v.string(), v.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63"));
+
 export const ObjectMetaSchema = v.strictObject({
-  name: NonEmpty,
-  namespace: NonEmpty,
+  name: DnsSubdomain,
+  namespace: DnsLabel,
   labels: v.optional(v.record(v.string(), v.string())),
   annotations: v.optional(v.record(v.string(), v.string())),
 });
@@ -39,7 +43,7 @@ export const ObjectMetaSchema = v.strictObject({
 export const DestinationSchema = v.strictObject({
   server: v.optional(NonEmpty),
   name: v.optional(NonEmpty),
-  namespace: v.optional(NonEmpty),
+  namespace: v.optional(DnsLabel),
 });
 
 export const ApplicationSchema = v.strictObject({
