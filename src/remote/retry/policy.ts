@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readOciEnv } from "../../config/env.ts";
 import { InvalidInputError } from "../../errors/index.ts";
 
 /**
@@ -31,18 +32,20 @@ const Count = v.pipe(v.string(), v.trim(), v.digits("must be a whole number"), v
 
 /**
  * The policy the environment asks for: `IDP_OCI_RETRY_COUNT` (retries, default 3) and
- * `IDP_OCI_TIMEOUT` (seconds, default 300), over the defaults, under `overrides`.
+ * `IDP_OCI_TIMEOUT` (seconds, default 300), or their `IDPBUILDER_OCI_*` spellings, over the
+ * defaults, under `overrides`.
  *
  * @example retryPolicy(process.env, { retries: 0 }) // one attempt, env timeout
  */
 export function retryPolicy(env: Record<string, string | undefined> = process.env, overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY };
-  const count = env.IDP_OCI_RETRY_COUNT;
-  if (count !== undefined && count !== "") policy.retries = parseEnv("IDP_OCI_RETRY_COUNT", count);
-  const timeout = env.IDP_OCI_TIMEOUT;
-  if (timeout !== undefined && timeout !== "") {
-    const seconds = parseEnv("IDP_OCI_TIMEOUT", timeout);
-    if (seconds === 0) throw new InvalidInputError("IDP_OCI_TIMEOUT must be at least 1 (seconds)");
+  // The IDPBUILDER_OCI_* spellings count too (src/config/env.ts has the table).
+  const count = readOciEnv(env, "IDP_OCI_RETRY_COUNT");
+  if (count) policy.retries = parseEnv(count.name, count.value);
+  const timeout = readOciEnv(env, "IDP_OCI_TIMEOUT");
+  if (timeout) {
+    const seconds = parseEnv(timeout.name, timeout.value);
+    if (seconds === 0) throw new InvalidInputError(`${timeout.name} must be at least 1 (seconds)`);
     policy.timeoutMs = seconds * 1000;
   }
   for (const [key, value] of Object.entries(overrides) as [keyof RetryPolicy, number | undefined][]) {
