@@ -149,3 +149,13 @@ export class CopyError extends IdpError {
     this.descriptor = { mediaType: options.descriptor.mediaType, digest: options.descriptor.digest, size: options.descriptor.size };
   }
 }
+
+/**
+ * The user stopped a long operation (SIGINT, SIGTERM) and it ended cleanly at a blob
+ * boundary: what was finished is kept, nothing partial is visible, a re-run continues.
+ *
+ * @example if (error instanceof InterruptedError) info("stopped; run again to continue");
+ */
+export class InterruptedError extends IdpError {
+  override name = "InterruptedError";
+}
