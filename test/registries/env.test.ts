@@ -7,7 +7,7 @@ import { retryPolicy } from "../../src/remote/retry/policy.ts";
 /** The OCI environment variables: one table, both spellings, strict parsing. */
 describe("IDP_OCI_* and IDPBUILDER_OCI_*", () => {
   test("every variable has its IDPBUILDER_ spelling, and IDP_ wins when both are set", () => {
-    for (const row of OCI_ENV) expect(row.legacy).toBe(row.name.replace(/^IDP_/, "IDPBUILDER_"));
+    for (const row of OCI_ENV) expect<string>(row.legacy).toBe(row.name.replace(/^IDP_/, "IDPBUILDER_"));
     expect(readOciEnv({ IDPBUILDER_OCI_TIMEOUT: "60" }, "IDP_OCI_TIMEOUT")).toEqual({ name: "IDPBUILDER_OCI_TIMEOUT", value: "60" });
     expect(readOciEnv({ IDP_OCI_TIMEOUT: "30", IDPBUILDER_OCI_TIMEOUT: "60" }, "IDP_OCI_TIMEOUT")?.value).toBe("30");
     expect(readOciEnv({ IDP_OCI_TIMEOUT: "" }, "IDP_OCI_TIMEOUT")).toBeUndefined();
