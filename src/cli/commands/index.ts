@@ -16,6 +16,7 @@ import { registerPush } from "./push.ts";
 import { registerRegistryGc } from "./registry-gc.ts";
 import { registerResolve } from "./resolve.ts";
 import { registerServe } from "./serve.ts";
+import { registerSync } from "./sync.ts";
 import { registerTag } from "./tag.ts";
 import { registerTags } from "./tags.ts";
 
@@ -42,6 +43,7 @@ export const COMMANDS: ((cli: CAC) => void)[] = [
   registerPackageRemote,
   registerDeps,
   registerBundle,
+  registerSync,
   registerArgocd,
   registerArgocdPlugin,
   registerMigrate,
