@@ -1,5 +1,6 @@
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { pullThroughCache, type CacheOption } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
 import { AlreadyExistsError, InvalidInputError, UnsupportedError } from "../errors/index.ts";
 import { Annotation, isIndexMediaType } from "../oci/mediatypes.ts";
@@ -16,6 +17,8 @@ export interface PullOptions {
   /** Most bytes a directory layer may expand to. */
   maxBytes?: number;
   observer?: TransferObserver;
+  /** The local cache registry pulls read through (default: the one under IDP_OCI_CACHE_DIR); false bypasses it. */
+  cache?: CacheOption;
 }
 
 export interface PullResult {
@@ -31,8 +34,11 @@ export interface PullResult {
  * plain layer becomes the file its title names; a layer marked for unpacking is extracted
  * safely), verifying every byte against its digest. Nothing is written outside `outDir`,
  * nothing existing is replaced without `overwrite`, and a failed layer leaves no partial file.
+ * Registry content is read through the local cache, so pulling it again moves no blobs.
  */
-export async function pullArtifact(src: ReadOnlyTarget, ref: Reference, outDir: string, options: PullOptions = {}): Promise<PullResult> {
+export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDir: string, options: PullOptions = {}): Promise<PullResult> {
+  const cached = await pullThroughCache(origin, ref, options.cache);
+  const src = cached.target;
   const { descriptor, bytes } = await fetchManifest(src, ref);
   const info = parseManifest(bytes, descriptor.mediaType);
   if (isIndexMediaType(info.mediaType)) {
@@ -66,6 +72,7 @@ export async function pullArtifact(src: ReadOnlyTarget, ref: Reference, outDir: 
     options.observer?.finish(layer.digest, "done");
     result.written.push(checked.parts.join("/") || ".");
   }
+  await cached.done();
   return result;
 }
 

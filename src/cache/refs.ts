@@ -1,0 +1,40 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as v from "valibot";
+import { writeFileAtomic } from "../content/layout/files.ts";
+import { DescriptorSchema, type Descriptor } from "../oci/schemas.ts";
+
+/** Directory of the cache's tag records. */
+export const REFS_DIR = "refs";
+
+/**
+ * What the cache remembers about a tag: the manifest it last resolved to and when. One file
+ * per tag (`refs/<registry>/<repository>/@tags/<tag>`; `@` cannot occur in repository names,
+ * so tags never collide with nested repositories), replaced atomically, so concurrent idp
+ * processes never lose each other's updates.
+ */
+export const CachedRefSchema = v.looseObject({
+  descriptor: DescriptorSchema,
+  resolvedAt: v.string(),
+});
+export type CachedRef = v.InferOutput<typeof CachedRefSchema>;
+
+/** The file of `repository`'s `tag` (repository is `registry/path`, already validated). */
+export function refFile(root: string, repository: string, tag: string): string {
+  return join(root, REFS_DIR, ...repository.split("/"), "@tags", tag);
+}
+
+/** Reads a ref; undefined when absent or unreadable (a ref is only a hint: the registry is the truth). */
+export async function readRef(path: string): Promise<CachedRef | undefined> {
+  try {
+    const parsed = v.safeParse(CachedRefSchema, JSON.parse(await readFile(path, "utf8")));
+    return parsed.success ? parsed.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeRef(root: string, path: string, desc: Descriptor): Promise<void> {
+  const record = { descriptor: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, resolvedAt: new Date().toISOString() };
+  await writeFileAtomic(root, path, `${JSON.stringify(record)}\n`);
+}

@@ -1,0 +1,207 @@
+import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
+import { dirname, join, resolve as resolvePath } from "node:path";
+import { InvalidInputError, NotFoundError, SizeLimitError } from "../errors/index.ts";
+import { INDEX_FILE, emptyIndex, writeIndex } from "../content/layout/index-file.ts";
+import { TempFile, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
+import { guessManifestType } from "../content/layout/manifests.ts";
+import { MAX_MANIFEST_BYTES, isManifest } from "../content/successors.ts";
+import type { Body, FetchOptions, PushOptions } from "../content/types.ts";
+import { toStream, verified, verifier } from "../content/verify.ts";
+import { parseDigest, parseSupportedDigest } from "../oci/digest.ts";
+import { parseManifest } from "../oci/manifest.ts";
+import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
+import type { Descriptor } from "../oci/schemas.ts";
+import { readRef, refFile, REFS_DIR, writeRef, type CachedRef } from "./refs.ts";
+
+/**
+ * idp's local content-addressed cache (`IDP_OCI_CACHE_DIR`, default `~/.idp/oci-cache`).
+ *
+ * On disk it is an OCI image layout (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`), so
+ * `LayoutStore.open(dir)` and other layout readers can fetch its blobs by digest, plus
+ * `refs/<registry>/<repository>/@tags/<tag>`: one small JSON file per tag the cache has seen.
+ *
+ * Safe for several idp processes at once without a lock, because nothing is ever
+ * read-modified-written: a blob is streamed into a temporary file beside the others and
+ * renamed into place only when complete and verified (two processes writing the same blob
+ * both rename identical content), and each ref is its own file replaced atomically. A blob's
+ * modification time is its last use (touched on every read), which is what LRU eviction
+ * sorts by.
+ *
+ * @example
+ * const cache = await OciCache.open(ociCacheDir());
+ * const repo = cache.repository("127.0.0.1:5000/team/app"); // a Target
+ */
+export class OciCache {
+  readonly root: string;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Opens (creating when needed) the cache at `dir`, sweeping temporary files of dead processes. */
+  static async open(dir: string): Promise<OciCache> {
+    const root = resolvePath(dir);
+    await mkdir(join(root, "blobs", "sha256"), { recursive: true });
+    if (!(await Bun.file(join(root, OCI_LAYOUT_FILE)).exists())) {
+      if (!(await Bun.file(join(root, INDEX_FILE)).exists())) await writeIndex(root, emptyIndex());
+      await writeFileAtomic(root, join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
+    }
+    await sweepTemporaryFiles(root);
+    return new OciCache(root);
+  }
+
+  blobPath(digest: string): string {
+    const { algorithm, encoded } = parseDigest(digest);
+    return join(this.root, "blobs", algorithm, encoded);
+  }
+
+  /** True when the blob is present with the descriptor's size. */
+  async has(desc: Descriptor): Promise<boolean> {
+    return (await fileSize(this.blobPath(desc.digest))) === desc.size;
+  }
+
+  /** Streams a blob, verified; marks it used now (for LRU). */
+  async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const path = this.blobPath(desc.digest);
+    const size = await fileSize(path);
+    if (size === undefined) throw new NotFoundError(`${desc.digest} is not in the cache`);
+    const offset = options.offset ?? 0;
+    if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest} (${desc.size} bytes)`);
+    void this.touch(desc.digest);
+    return verified(Bun.file(path).stream(), desc, { skip: offset });
+  }
+
+  /** Stores verified content (manifests are parsed and refused when invalid). */
+  async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
+    parseSupportedDigest(desc.digest);
+    const stream = toStream(body);
+    if (await this.has(desc)) {
+      await stream.cancel().catch(() => {});
+      return;
+    }
+    const manifest = isManifest(desc);
+    if (manifest && desc.size > MAX_MANIFEST_BYTES) {
+      await stream.cancel().catch(() => {});
+      throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
+    }
+    const file = await TempFile.create(this.root);
+    try {
+      const kept: Uint8Array[] = [];
+      let written = 0;
+      for await (const chunk of stream.pipeThrough(verifier(desc))) {
+        options.signal?.throwIfAborted();
+        file.write(chunk);
+        if (manifest) kept.push(chunk);
+        written += chunk.byteLength;
+        options.onProgress?.(written);
+      }
+      if (manifest) parseManifest(Buffer.concat(kept, written), desc.mediaType);
+      await file.commit(this.blobPath(desc.digest));
+    } finally {
+      await file.discard();
+    }
+  }
+
+  /**
+   * A pass-through that also writes what flows into the cache: the blob appears once the
+   * stream ends (the source's verifier has then checked it), and nothing appears if the
+   * stream fails or is cancelled. Used by pull-through reads, so a blob is downloaded once.
+   */
+  async teeInto(desc: Descriptor, source: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+    const file = await TempFile.create(this.root);
+    const target = this.blobPath(desc.digest);
+    const reader = source.getReader();
+    let size = 0;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          let result: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            result = await reader.read();
+          } catch (error) {
+            await file.discard();
+            throw error;
+          }
+          if (result.done) {
+            try {
+              // The source verified size and digest before ending; the size check guards
+              // against a source that does not keep that contract.
+              if (size === desc.size) await file.commit(target);
+            } finally {
+              await file.discard();
+            }
+            controller.close();
+            return;
+          }
+          file.write(result.value);
+          size += result.value.byteLength;
+          controller.enqueue(result.value);
+        },
+        async cancel(reason) {
+          await file.discard();
+          await reader.cancel(reason).catch(() => {});
+        },
+      },
+      { highWaterMark: 1 },
+    );
+  }
+
+  /** The descriptor of a cached manifest found by digest alone. */
+  async describe(digest: string): Promise<Descriptor | undefined> {
+    const path = this.blobPath(digest);
+    const size = await fileSize(path);
+    if (size === undefined || size > MAX_MANIFEST_BYTES) return undefined;
+    const mediaType = guessManifestType(await readFile(path));
+    return mediaType === undefined ? undefined : { mediaType, digest, size };
+  }
+
+  /** Marks a blob used now; a blob removed meanwhile is simply not there. */
+  async touch(digest: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.blobPath(digest), now, now).catch(() => {});
+  }
+
+  async deleteBlob(digest: string): Promise<boolean> {
+    try {
+      await unlink(this.blobPath(digest));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  repositoryRefs(repository: string): string {
+    return join(this.root, REFS_DIR, ...repository.split("/"), "@tags");
+  }
+
+  getRef(repository: string, tag: string): Promise<CachedRef | undefined> {
+    return readRef(refFile(this.root, repository, tag));
+  }
+
+  setRef(repository: string, tag: string, desc: Descriptor): Promise<void> {
+    return writeRef(this.root, refFile(this.root, repository, tag), desc);
+  }
+
+  async deleteRef(repository: string, tag: string): Promise<void> {
+    const path = refFile(this.root, repository, tag);
+    await rm(path, { force: true });
+    await rmdir(dirname(path)).catch(() => {});
+  }
+
+  /** Tags cached for a repository, sorted. */
+  async tagsOf(repository: string): Promise<string[]> {
+    return (await readdir(this.repositoryRefs(repository)).catch(() => [] as string[])).filter((n) => !n.startsWith(".")).sort();
+  }
+}
+
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
