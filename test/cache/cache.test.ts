@@ -127,7 +127,7 @@ describe("pull-through", () => {
   test("the second read of the same content asks the source for nothing but the tag", async () => {
     const cache = await fresh();
     const store = new MemoryStore();
-    const image = makeImage({ layers: 3, layerSize: 10_000 });
+    const image = makeImage({ layerSize: 10_000 });
     for (const x of image.all) await store.push(x.desc, x.bytes);
     await store.tag(image.manifest.desc, "v1");
     const { target, counts } = counting(store);
