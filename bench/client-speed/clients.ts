@@ -5,7 +5,9 @@ import { peer } from "../../test/helpers/peers.ts";
 import type { Artifact } from "./fixtures.ts";
 import type { Invocation } from "./measure.ts";
 
-export type ClientId = "idp" | "idp-layout" | "skopeo" | "oras" | "crane";
+const EMPTY_CONFIG = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
+export type ClientId = "idp" | "idp-layout" | "skopeo" | "oras" | "crane" | "curl";
 
 /**
  * One client as the benchmark drives it. `form` says what it reads when pushing and writes
@@ -19,7 +21,8 @@ export interface Client {
   /** The commands, as printed under the table. */
   usage: { push: string; pull: string };
   push(host: string, ref: string, artifact: Artifact): Invocation;
-  pull(host: string, ref: string, out: string): Invocation;
+  /** `artifact` is what the reference holds (only the curl floor needs it). */
+  pull(host: string, ref: string, out: string, artifact: Artifact): Invocation;
 }
 
 /** Environment every run gets: a fresh, empty HOME, so no saved credentials or caches. */
@@ -95,6 +98,40 @@ export function clients(): Client[] {
       pull: (host, ref, out) => ({ cmd: [crane, "pull", "--insecure", "--format", "oci", `${host}/${ref}`, out] }),
     },
   ];
+}
+
+/**
+ * Not a peer: the ceiling over every client. Plain curl moves the artifact's bytes with the
+ * fewest requests (per blob: POST, one streamed PATCH, the closing PUT; then the manifest; a
+ * pull is one GET per blob) and checks nothing, so its rate is what the registry and the
+ * loopback network allow on this machine.
+ */
+export function curlClient(): Client {
+  const push = `set -eu
+base="http://$1"; repo="$2"; blobs="$3/blobs/sha256"; manifest="$4"; shift 4
+abs() { case "$1" in http*) printf %s "$1" ;; *) printf %s%s "$base" "$1" ;; esac; }
+for digest in "$@"; do
+  loc=$(abs "$(curl -sS -o /dev/null -w '%header{location}' -X POST "$base/v2/$repo/blobs/uploads/")")
+  loc=$(abs "$(curl -sS -o /dev/null -w '%header{location}' -H Expect: -H 'Content-Type: application/octet-stream' -X PATCH -T "$blobs/\${digest#sha256:}" "$loc")")
+  case "$loc" in *'?'*) sep='&' ;; *) sep='?' ;; esac
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$loc\${sep}digest=$digest")
+  [ "$code" = 201 ] || { echo "PUT blob $digest: $code" >&2; exit 1; }
+done
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "@$blobs/$manifest" "$base/v2/$repo/manifests/v1")
+[ "$code" = 201 ] || { echo "PUT manifest: $code" >&2; exit 1; }
+`;
+  const pull = `set -eu
+host="$1"; repo="$2"; out="$3/blobs/sha256"; shift 3
+for digest in "$@"; do curl -sS --fail --create-dirs -o "$out/\${digest#sha256:}" "http://$host/v2/$repo/blobs/$digest"; done
+`;
+  const repoOf = (ref: string) => ref.slice(0, ref.lastIndexOf(":"));
+  return {
+    id: "curl",
+    form: "layout",
+    usage: { push: "curl: per blob POST, PATCH -T BLOB, PUT ?digest=; then PUT the manifest (no checks)", pull: "curl -o FILE per blob (no manifest, no checks)" },
+    push: (host, ref, a) => ({ cmd: ["bash", "-c", push, "curl-push", host, repoOf(ref), a.layout, a.manifest.digest.slice(7), EMPTY_CONFIG, ...a.files.map((f) => f.digest)] }),
+    pull: (host, ref, out, a) => ({ cmd: ["bash", "-c", pull, "curl-pull", host, repoOf(ref), out, ...a.files.map((f) => f.digest)] }),
+  };
 }
 
 /** Checks a pull wrote every file (or blob) of the artifact, whole. */
