@@ -1,8 +1,8 @@
 import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { copyGraph } from "../copy/index.ts";
-import type { Target } from "../content/types.ts";
+import { copy } from "../copy/index.ts";
+import { canPushReference, type Target } from "../content/types.ts";
 import { InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { Digester, digestOf } from "../oci/digest.ts";
 import { Annotation, MediaType } from "../oci/mediatypes.ts";
@@ -109,8 +109,15 @@ export async function pushArtifact(
 ): Promise<TransferCounts> {
   const { hooks, counts } = observingHooks(options.observer);
   try {
-    await copyGraph(built.staged, dst, built.manifest, { ...hooks, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
-    for (const tag of tags) await dst.tag(built.manifest, tag);
+    // The manifest goes up under its first tag in one PUT (copy's root tag); each further tag
+    // is one PUT of the bytes in hand, where tag() would GET the manifest back first.
+    const [first = "", ...rest] = tags;
+    await copy(built.staged, built.manifest.digest, dst, first, { ...hooks, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+    const bytes = built.staged.bytes(built.manifest.digest);
+    for (const tag of rest) {
+      if (bytes && canPushReference(dst)) await dst.pushManifest(built.manifest, bytes, tag);
+      else await dst.tag(built.manifest, tag);
+    }
   } finally {
     await built.staged.dispose();
   }

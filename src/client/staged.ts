@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { FetchOptions, ReadOnlyStorage } from "../content/types.ts";
+import type { FetchOptions, ReadOnlyTarget } from "../content/types.ts";
 import { toStream, verified } from "../content/verify.ts";
 import { InvalidInputError, NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -9,19 +9,34 @@ import type { Descriptor } from "../oci/schemas.ts";
  * on disk, read back (and verified) only as they are copied. What `push` builds before
  * copying the graph to its destination; temporary files are removed by `dispose`.
  */
-export class StagedContent implements ReadOnlyStorage {
+export class StagedContent implements ReadOnlyTarget {
   #bytes = new Map<string, Uint8Array>();
   #files = new Map<string, string>();
+  #descriptors = new Map<string, Descriptor>();
   #temporary: string[] = [];
 
   addBytes(desc: Descriptor, bytes: Uint8Array): void {
     this.#bytes.set(desc.digest, bytes);
+    this.#descriptors.set(desc.digest, desc);
   }
 
   /** A blob read from `path`; `temporary` files are deleted by dispose(). */
   addFile(desc: Descriptor, path: string, temporary = false): void {
     this.#files.set(desc.digest, path);
+    this.#descriptors.set(desc.digest, desc);
     if (temporary) this.#temporary.push(path);
+  }
+
+  /** The bytes staged in memory under `digest` (the config and manifest), if any. */
+  bytes(digest: string): Uint8Array | undefined {
+    return this.#bytes.get(digest);
+  }
+
+  /** A staged digest's descriptor: staged content has no tags, only digests. */
+  async resolve(reference: string): Promise<Descriptor> {
+    const desc = this.#descriptors.get(reference);
+    if (!desc) throw new NotFoundError(`${reference} was not staged`);
+    return desc;
   }
 
   async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<ReadableStream<Uint8Array>> {
