@@ -12,12 +12,14 @@ export interface OpenedStore {
 
 /**
  * Opens the store a reference names. Layout directories are created only when `create`
- * (a destination); registries are reached with the flags' transport options.
+ * (a destination); registries are reached with the flags' transport options over what
+ * registries.yaml says about them, and a configured registry's name may stand for its host
+ * (`corp/app:v1`, see docs/registries.md).
  *
  * @example const { target, ref } = await openStore("localhost:5000/team/app:v1", flags);
  */
 export async function openStore(text: string, flags: RemoteFlags, options: { create?: boolean } = {}): Promise<OpenedStore> {
-  const ref = parseReference(text);
+  const ref = parseReference(await expandReference(text));
   return { ref, target: await openReference(ref, flags, options), label: formatReference(ref) };
 }
 
@@ -26,6 +28,17 @@ export async function openReference(ref: Reference, flags: RemoteFlags, options:
     const { LayoutStore } = await import("../content/layout/index.ts");
     return LayoutStore.open(ref.path, { create: options.create ?? false });
   }
-  const { openRepository } = await import("../remote/index.ts");
-  return openRepository(ref, await remoteOptions(flags));
+  const { openConfiguredRepository } = await import("../registries/open.ts");
+  return openConfiguredRepository(ref, await remoteOptions(flags), options);
+}
+
+/**
+ * A reference with a configured registry name (or the default registry) replaced by its
+ * host; other references come back unchanged.
+ *
+ * @example await expandReference("local/team/app:v1") // "127.0.0.1:5000/team/app:v1"
+ */
+export async function expandReference(text: string): Promise<string> {
+  const { expandNamedReference } = await import("../registries/index.ts");
+  return expandNamedReference(text);
 }

@@ -84,6 +84,8 @@ export interface ProviderContext {
   remote: RemoteOptions;
   /** The user's credential for this registry (configured source, `idp login`, Docker config). */
   credential(): Promise<Credential | undefined>;
+  /** Which source that credential came from, in words safe to print; undefined when none. */
+  credentialSource(): Promise<string | undefined>;
   /** The registry's v2 API, authenticated. */
   openRegistry(): Promise<RemoteRegistry>;
   /** A JSON client for a provider API at `base`, with this registry's TLS settings. */

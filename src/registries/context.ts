@@ -1,8 +1,8 @@
 import { ApiClient } from "../providers/api.ts";
 import { providerOf } from "../providers/catalog.ts";
 import type { ProviderContext } from "../providers/types.ts";
-import { chainCredentials, defaultCredentials, openRegistry, type RemoteOptions, type RemoteRegistry } from "../remote/index.ts";
-import type { Credential, CredentialSource } from "../remote/auth/credentials.ts";
+import { chainCredentials, dockerConfigCredentials, envCredentials, idpStoreCredentials, openRegistry, type RemoteOptions, type RemoteRegistry } from "../remote/index.ts";
+import { hasSecret, type Credential, type CredentialSource } from "../remote/auth/credentials.ts";
 import { retryPolicy } from "../remote/retry/policy.ts";
 import { resolveEndpoint } from "../remote/transport/endpoint.ts";
 import { HttpSender } from "../remote/transport/http.ts";
@@ -22,6 +22,7 @@ import type { ResolvedRegistry } from "./resolve.ts";
  * for await (const repo of providerOf(ctx.registry.provider).listRepositories(ctx)) …
  */
 export function registryContext(registry: ResolvedRegistry, flags: RemoteOptions = {}, env: Record<string, string | undefined> = flags.env ?? process.env): ProviderContext {
+  const sources: CredentialSource[] = [];
   const tls = registry.entry?.tls ?? {};
   const scheme = registry.url.scheme;
   const remote: RemoteOptions = {
@@ -31,13 +32,15 @@ export function registryContext(registry: ResolvedRegistry, flags: RemoteOptions
     plainHttp: flags.plainHttp ?? tls.plainHttp ?? (scheme === "http" ? true : scheme === "https" ? false : undefined),
     caFile: flags.caFile ?? tls.caFile,
   };
-  let credential: Promise<Credential | undefined> | undefined;
+  let credential: Promise<{ credential: Credential | undefined; source: string | undefined }> | undefined;
+  const lookup = () => (credential ??= firstCredential(sources, registry.host));
   let opened: Promise<RemoteRegistry> | undefined;
   const ctx: ProviderContext = {
     registry,
     env,
     remote,
-    credential: () => (credential ??= remote.credentials!.get(registry.host)),
+    credential: async () => (await lookup()).credential,
+    credentialSource: async () => (await lookup()).source,
     openRegistry: () => (opened ??= openRegistry(registry.host, remote)),
     async api(base, authorization) {
       const url = new URL(base);
@@ -52,7 +55,6 @@ export function registryContext(registry: ResolvedRegistry, flags: RemoteOptions
       return new ApiClient(base, sender, authorization, `${providerOf(registry.provider).title} API at ${url.host}`);
     },
   };
-  const sources: CredentialSource[] = [];
   const configured = configuredCredentials(registry, env);
   if (configured) sources.push(configured);
   const minted = providerOf(registry.provider).credentialSource?.(ctx);
@@ -60,8 +62,19 @@ export function registryContext(registry: ResolvedRegistry, flags: RemoteOptions
   // goes after the user's own logins, so a configured helper or `idp login` still wins.
   const explicit = registry.entry?.credentials?.aws !== undefined || registry.entry?.credentials?.azure !== undefined;
   if (minted && explicit) sources.push(minted);
-  sources.push(flags.credentials ?? defaultCredentials(env));
+  // The default chain, one source at a time, so that `registry test` can say which answered.
+  if (flags.credentials) sources.push(flags.credentials);
+  else sources.push(envCredentials(env), idpStoreCredentials(env), dockerConfigCredentials(env));
   if (minted && !explicit) sources.push(minted);
   remote.credentials = sources.length === 1 ? sources[0]! : chainCredentials(...sources);
   return ctx;
+}
+
+/** The first source with a credential for `host`, and its name (a chain only says all names). */
+async function firstCredential(sources: CredentialSource[], host: string): Promise<{ credential: Credential | undefined; source: string | undefined }> {
+  for (const source of sources) {
+    const credential = await source.get(host);
+    if (hasSecret(credential)) return { credential, source: source.name };
+  }
+  return { credential: undefined, source: undefined };
 }

@@ -29,7 +29,9 @@ export function resolveRegistry(config: RegistriesConfig, nameOrHost: string): R
   const named = config.entries.get(nameOrHost);
   if (named) return fromEntry(named.name, named.entry);
   const url = parseRegistryUrl(nameOrHost);
-  if (!url) return undefined;
+  // A bare word is a registry name (mistyped, or not configured), never a host: hosts have a
+  // dot or a port, or are localhost, as Docker decides for references.
+  if (!url || (!/[.:]/.test(url.host) && url.host !== "localhost")) return undefined;
   for (const { name, entry } of config.entries.values()) {
     if (parseRegistryUrl(entry.url)?.host === url.host) return fromEntry(name, entry);
   }
@@ -45,8 +47,17 @@ export function resolveRegistry(config: RegistriesConfig, nameOrHost: string): R
 export function requireRegistry(config: RegistriesConfig, nameOrHost: string): ResolvedRegistry {
   const found = resolveRegistry(config, nameOrHost);
   if (found) return found;
-  const names = [...config.entries.keys()];
-  throw new NotFoundError(`no registry named ${JSON.stringify(nameOrHost.slice(0, 80))}`, {
+  throw notConfigured(config, nameOrHost);
+}
+
+/**
+ * The error for a name that is not a configured registry, listing those that are.
+ *
+ * @example throw notConfigured(config, "corp");
+ */
+export function notConfigured(config: RegistriesConfig, name: string): NotFoundError {
+  const names = [...config.entries.keys()].sort();
+  return new NotFoundError(`no registry named ${JSON.stringify(name.slice(0, 80))}`, {
     hint: names.length ? `configured: ${names.join(", ")}` : "add one with `idp registry add NAME URL`",
   });
 }

@@ -2,6 +2,7 @@ import type { CAC } from "cac";
 import { registerArgocd } from "./argocd.ts";
 import { registerArgocdPlugin } from "./argocd-plugin.ts";
 import { registerBundle } from "./bundle.ts";
+import { registerCache } from "./cache.ts";
 import { registerCatalog } from "./catalog.ts";
 import { registerCopy } from "./copy.ts";
 import { registerDelete } from "./delete.ts";
@@ -13,8 +14,11 @@ import { registerPackage } from "./package.ts";
 import { registerPackageRemote } from "./package-remote.ts";
 import { registerPull } from "./pull.ts";
 import { registerPush } from "./push.ts";
+import { registerRegistry } from "./registry.ts";
 import { registerRegistryGc } from "./registry-gc.ts";
+import { registerRegistryTest } from "./registry-test.ts";
 import { registerResolve } from "./resolve.ts";
+import { registerSearch } from "./search.ts";
 import { registerServe } from "./serve.ts";
 import { registerSync } from "./sync.ts";
 import { registerTag } from "./tag.ts";
@@ -49,4 +53,8 @@ export const COMMANDS: ((cli: CAC) => void)[] = [
   registerMigrate,
   registerServe,
   registerRegistryGc,
+  registerRegistry,
+  registerRegistryTest,
+  registerSearch,
+  registerCache,
 ];

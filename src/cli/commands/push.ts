@@ -30,11 +30,11 @@ export function registerPush(cli: CAC): void {
     const { buildArtifact, parsePushPath, pushArtifact } = await import("../../client/push.ts");
     const { splitTags } = await import("../../client/tags.ts");
     const { readAnnotations } = await import("../../client/annotations.ts");
-    const { openReference } = await import("../targets.ts");
+    const { expandReference, openReference } = await import("../targets.ts");
     const { Progress, progressMode } = await import("../progress.ts");
     const { data, json } = await import("../output.ts");
     const { UsageError } = await import("../usage.ts");
-    const { ref, tags } = splitTags(reference);
+    const { ref, tags } = splitTags(await expandReference(reference));
     if (ref.digest) throw new UsageError("push takes a tag, not a digest", "idp push host/repo:tag PATH...");
     const config = flags.config === undefined ? undefined : parseConfig(flags.config, UsageError);
     const annotations = await readAnnotations(list(flags.annotation), flags.annotationFile);
