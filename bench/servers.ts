@@ -32,6 +32,8 @@ async function started(name: BenchServer["name"], proc: Subprocess, port: number
 /**
  * `dist/idp serve` as a user runs it (fs storage, defaults), except the access log when
  * `logs` is off: both registries run with or without request logging alike.
+ *
+ * @example const idp = await startIdpServer(work, false); … await idp.stop();
  */
 export async function startIdpServer(dir: string, logs: boolean): Promise<BenchServer> {
   const port = freePort();
@@ -44,7 +46,11 @@ export async function startIdpServer(dir: string, logs: boolean): Promise<BenchS
   return started("idp", proc, port);
 }
 
-/** CNCF Distribution 2.8 (Debian's docker-registry) on the filesystem driver, deletes on. */
+/**
+ * CNCF Distribution 2.8 (Debian's docker-registry) on the filesystem driver, deletes on.
+ *
+ * @example const dist = await startDistributionServer(work, false);
+ */
 export async function startDistributionServer(dir: string, logs: boolean): Promise<BenchServer> {
   const port = freePort();
   mkdirSync(join(dir, "distribution"), { recursive: true });

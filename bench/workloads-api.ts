@@ -35,6 +35,11 @@ async function wrk(server: BenchServer, ctx: BenchContext, connections: number):
   return Number(rate[1]);
 }
 
+/**
+ * Workloads of many small requests: artifacts, tags, 1 MiB GETs.
+ *
+ * @example for (const w of API_WORKLOADS) await w.run(server, ctx, 0);
+ */
 export const API_WORKLOADS: Workload[] = [
   {
     id: "artifacts-seq",

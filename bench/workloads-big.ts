@@ -40,6 +40,11 @@ async function skopeo(ctx: BenchContext, args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Workloads of one large blob: curl and skopeo, both ways.
+ *
+ * @example for (const w of BIG_WORKLOADS) await w.run(server, ctx, 0);
+ */
 export const BIG_WORKLOADS: Workload[] = [
   {
     id: "push-512-curl",

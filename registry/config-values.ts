@@ -24,7 +24,11 @@ export function parseDuration(value: string | number): number | undefined {
   return total;
 }
 
-/** Formats milliseconds the way a person writes a duration: `1h30m`, `45s`, `0s`. */
+/**
+ * Formats milliseconds the way a person writes a duration: `1h30m`, `45s`, `0s`.
+ *
+ * @example formatDuration(5_400_000) // "1h30m"
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   let rest = Math.round(ms);
@@ -39,14 +43,22 @@ export function formatDuration(ms: number): string {
   return rest > 0 ? `${out}${rest}ms` : out;
 }
 
-/** A duration in milliseconds, written as `30s`, `15m`, `24h`, `7d` or a number of seconds. */
+/**
+ * A duration in milliseconds, written as `30s`, `15m`, `24h`, `7d` or a number of seconds.
+ *
+ * @example v.parse(Duration, "90s") // 90000
+ */
 export const Duration = v.pipe(
   v.union([v.number(), v.string()], "must be a duration such as 30s, 15m, 24h or 7d"),
   v.check((value) => parseDuration(value) !== undefined, "must be a duration such as 30s, 15m, 24h or 7d"),
   v.transform((value) => parseDuration(value)!),
 );
 
-/** A duration between `min` and `max` milliseconds. */
+/**
+ * A duration between `min` and `max` milliseconds.
+ *
+ * @example v.parse(DurationBetween(1000, 60_000), "2m") // throws: must be between 1s and 1m
+ */
 export function DurationBetween(min: number, max: number) {
   return v.pipe(
     Duration,
@@ -57,18 +69,28 @@ export function DurationBetween(min: number, max: number) {
 const TRUE = ["true", "1", "yes", "on"];
 const FALSE = ["false", "0", "no", "off"];
 
-/** A boolean, also written `true/false`, `1/0`, `yes/no` or `on/off` (environment variables). */
+/**
+ * A boolean, also written `true/false`, `1/0`, `yes/no` or `on/off` (environment variables).
+ *
+ * @example v.parse(Switch, "yes") // true
+ */
 export const Switch = v.pipe(
   v.union([v.boolean(), v.picklist([...TRUE, ...FALSE])], "must be true or false"),
   v.transform((value) => (typeof value === "boolean" ? value : TRUE.includes(value))),
 );
 
-/** A non-empty string such as a file path. */
+/**
+ * A non-empty string such as a file path.
+ *
+ * @example v.parse(NonEmpty, "/etc/idp/htpasswd")
+ */
 export const NonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 
 /**
  * A repository glob: `*` matches within one path segment, `**` across segments, anything else
  * literally (`team-a/*`, `mirror/**`, `**`).
+ *
+ * @example v.parse(Glob, "team/**")
  */
 export const Glob = v.pipe(
   v.string(),

@@ -179,7 +179,11 @@ export class Authenticator {
   }
 }
 
-/** True when `value` is a Refusal rather than a Principal. */
+/**
+ * True when `value` is a Refusal rather than a Principal.
+ *
+ * @example if (isRefusal(who)) throw unauthorized(who.reason);
+ */
 export function isRefusal(value: Principal | Refusal): value is Refusal {
   return "kind" in value;
 }

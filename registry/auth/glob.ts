@@ -34,7 +34,11 @@ export function compileGlob(pattern: string, options: { segments?: boolean } = {
   return new RegExp(`^${source}$`);
 }
 
-/** True when any of `patterns` matches `value`. */
+/**
+ * True when any of `patterns` matches `value`.
+ *
+ * @example matchesAny([compileGlob("a/*", { segments: true })], "a/b") // true
+ */
 export function matchesAny(patterns: readonly RegExp[], value: string): boolean {
   for (const p of patterns) if (p.test(value)) return true;
   return false;

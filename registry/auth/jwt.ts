@@ -30,7 +30,11 @@ const SKEW_S = 30;
 const HEADER_MEMBERS = new Set(["alg", "typ", "kid"]);
 const PART = /^[A-Za-z0-9_-]+$/;
 
-/** Why a token was refused; the message names the rule, never the token. */
+/**
+ * Why a token was refused; the message names the rule, never the token.
+ *
+ * @example throw new TokenError("token has expired");
+ */
 export class TokenError extends AuthError {
   override name = "TokenError";
 }

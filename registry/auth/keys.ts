@@ -44,7 +44,11 @@ export async function loadTokenKey(path: string): Promise<TokenKey> {
   throw new InvalidInputError(`token key ${path}: must be an EC P-256 or an RSA (2048 bits or more) private key, not ${key.asymmetricKeyType ?? "unknown"} ${details.namedCurve ?? details.modulusLength ?? ""}`.trim());
 }
 
-/** A fresh P-256 key for this process only: tokens die with it, which short-lived tokens allow. */
+/**
+ * A fresh P-256 key for this process only: tokens die with it, which short-lived tokens allow.
+ *
+ * @example const key = await generateTokenKey(); key.alg // "ES256"
+ */
 export async function generateTokenKey(): Promise<TokenKey> {
   const pair = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
   return fromJwk((await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey, "ES256", "generated");

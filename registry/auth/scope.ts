@@ -37,17 +37,29 @@ export function parseScopes(values: readonly string[]): Scope[] {
   return out;
 }
 
-/** `repository:team/app:pull,push` */
+/**
+ * `repository:team/app:pull,push`
+ *
+ * @example formatScope({ type: "repository", name: "a/b", actions: ["pull"] }) // "repository:a/b:pull"
+ */
 export function formatScope(scope: Scope): string {
   return `${scope.type}:${scope.name}:${scope.actions.join(",")}`;
 }
 
-/** The token action that carries a registry action: pull reads, push creates and moves tags. */
+/**
+ * The token action that carries a registry action: pull reads, push creates and moves tags.
+ *
+ * @example tokenAction("update") // "push"
+ */
 export function tokenAction(action: Action): "pull" | "push" | "delete" {
   return action === "read" ? "pull" : action === "delete" ? "delete" : "push";
 }
 
-/** Registry actions a requested token action stands for. */
+/**
+ * Registry actions a requested token action stands for.
+ *
+ * @example actionsOf("push") // ["create", "update"]
+ */
 export function actionsOf(tokenActionName: string): Action[] {
   switch (tokenActionName) {
     case "pull":

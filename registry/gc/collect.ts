@@ -39,6 +39,8 @@ class NothingToDo extends Error {}
  *
  * The content store is swept afterwards (content.ts): a file there whose last repository link
  * went is deleted.
+ *
+ * @example for (const repo of repositories) await collectRepository(run, repo);
  */
 export async function collectRepository(run: GcRun, repo: string): Promise<void> {
   const index = run.store.indexes;

@@ -13,6 +13,8 @@ import type { GcRun } from "./collect.ts";
  * can be made from it; then, if the count shows someone linked it meanwhile, it is put back;
  * otherwise the temporary name, the last one, goes. A push that finds the name gone in
  * between links its own verified copy instead (RegistryStore retries).
+ *
+ * @example await sweepContent(run); // after every repository was collected
  */
 export async function sweepContent(run: GcRun): Promise<void> {
   const { driver } = run.store;
@@ -59,6 +61,8 @@ const InfoSchema = v.object({ repository: v.string(), started: v.number() });
  * ctime) and started before. Each goes through RegistryStore.cancelUpload, which waits for a
  * chunk being written to that session; a directory without a readable info.json is debris
  * and is removed outright.
+ *
+ * @example await purgeUploads({ store, dryRun: false, report }, 24 * 3_600_000);
  */
 export async function purgeUploads(run: Pick<GcRun, "store" | "dryRun" | "report">, maxAgeMs: number, now = Date.now()): Promise<void> {
   const { store } = run;

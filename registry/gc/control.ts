@@ -24,7 +24,11 @@ const GcRequestSchema = v.strictObject({
 });
 export type GcRequest = v.InferOutput<typeof GcRequestSchema>;
 
-/** Where a root's control socket lives, or null when the path is too long for a socket. */
+/**
+ * Where a root's control socket lives, or null when the path is too long for a socket.
+ *
+ * @example controlSocketPath("/var/lib/idp") // "/var/lib/idp/run/control.sock"
+ */
 export function controlSocketPath(root: string): string | null {
   const path = join(root, "run", "control.sock");
   return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : null;

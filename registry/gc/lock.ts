@@ -23,7 +23,11 @@ const LockSchema = v.object({ pid: v.number(), started: v.string() });
 
 export type ServerClaim = v.InferOutput<typeof ServeSchema>;
 
-/** The live server using this root, if any (other than this process). */
+/**
+ * The live server using this root, if any (other than this process).
+ *
+ * @example const server = await liveServer(driver); if (server?.socket) delegate(server.socket);
+ */
 export async function liveServer(driver: Driver): Promise<ServerClaim | undefined> {
   const claim = await readJson(driver, SERVE_FILE, ServeSchema);
   return claim && claim.pid !== process.pid && alive(claim.pid) ? claim : undefined;
@@ -58,12 +62,20 @@ export async function claimRoot(driver: Driver, socket: string | null): Promise<
   };
 }
 
-/** Thrown when gc is already running on a root. */
+/**
+ * Thrown when gc is already running on a root.
+ *
+ * @example if (error instanceof GcBusyError) return c.json({ error: error.message }, 409);
+ */
 export class GcBusyError extends IdpError {
   override name = "GcBusyError";
 }
 
-/** Takes the gc lock or throws GcBusyError naming the process that holds it. */
+/**
+ * Takes the gc lock or throws GcBusyError naming the process that holds it.
+ *
+ * @example const release = await acquireGcLock(driver); try { … } finally { await release(); }
+ */
 export async function acquireGcLock(driver: Driver): Promise<() => Promise<void>> {
   const body = JSON.stringify({ pid: process.pid, started: new Date().toISOString() });
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -20,6 +20,11 @@ export interface GcRules {
   referrers: { artifactType: RegExp; keep: boolean }[];
 }
 
+/**
+ * Compiles the gc rules of the config for one run.
+ *
+ * @example const rules = compileRules(config.gc);
+ */
 export function compileRules(gc: Pick<ServeConfig["gc"], "deleteUntagged" | "retention" | "referrers">): GcRules {
   return {
     deleteUntagged: gc.deleteUntagged,
@@ -113,6 +118,8 @@ function keepOrphan(rules: GcRules, artifactType: string | undefined): boolean {
  * `keepTags`, semver tags with `keepSemver`, and the `keepNewest` newest of the rest (by when
  * their manifest was first pushed; ties by name, later first). Without `keepNewest` nothing
  * beyond those is removed.
+ *
+ * @example retentionDrops({ repository: "ci/app", tags, writtenMs }, rules) // Map { "dev-1" => "sha256:…" }
  */
 export function retentionDrops(snap: Pick<RepoSnapshot, "repository" | "tags" | "writtenMs">, rules: GcRules): Map<string, string> {
   const rule = rules.retention.find((r) => matchesAny(r.repositories, snap.repository));
@@ -124,7 +131,11 @@ export function retentionDrops(snap: Pick<RepoSnapshot, "repository" | "tags" | 
   return drops;
 }
 
-/** Digests of every blob and manifest the manifests of a repository keep. */
+/**
+ * Digests of every blob and manifest the manifests of a repository keep.
+ *
+ * @example liveContent(state.manifests.keys(), facts).has(layerDigest)
+ */
 export function liveContent(manifests: Iterable<string>, facts: ReadonlyMap<string, ManifestFacts | null>): Set<string> {
   const out = new Set<string>();
   for (const digest of manifests) {

@@ -20,6 +20,11 @@ export interface GcReport {
 
 const MAX_LISTED = 1000;
 
+/**
+ * A report with nothing done yet.
+ *
+ * @example const report = emptyReport(false); report.blobsDeleted++;
+ */
 export function emptyReport(dryRun: boolean): GcReport {
   return {
     dryRun,
@@ -36,6 +41,11 @@ export function emptyReport(dryRun: boolean): GcReport {
   };
 }
 
+/**
+ * Lists a deleted item, up to MAX_LISTED per list.
+ *
+ * @example noteDeleted(report.deleted.tags, "team/app:v1");
+ */
 export function noteDeleted(list: string[], item: string): void {
   if (list.length < MAX_LISTED) list.push(item);
 }
@@ -54,6 +64,11 @@ export function summaryLines(r: GcReport): string[] {
   ];
 }
 
+/**
+ * Bytes as people read them.
+ *
+ * @example formatBytes(1536) // "1.5 KiB"
+ */
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = n;

@@ -18,7 +18,11 @@ export interface GcOptions {
   signal?: AbortSignal;
 }
 
-/** The gc options a config asks for. */
+/**
+ * The gc options a config asks for.
+ *
+ * @example gcOptionsOf(config.gc, { dryRun: true })
+ */
 export function gcOptionsOf(gc: ServeConfig["gc"], overrides: Partial<GcOptions> = {}): GcOptions {
   return {
     dryRun: false,
@@ -48,7 +52,11 @@ export async function runGc(store: RegistryStore, options: GcOptions): Promise<G
   }
 }
 
-/** runGc without taking the gc lock: for a caller that holds it already. */
+/**
+ * runGc without taking the gc lock: for a caller that holds it already.
+ *
+ * @example const report = await collect(store, options); // the caller holds the gc lock
+ */
 export async function collect(store: RegistryStore, options: GcOptions): Promise<GcReport> {
   const started = Date.now();
   const run: GcRun = {

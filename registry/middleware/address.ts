@@ -16,7 +16,11 @@ export function clientAddress(c: Context<RegistryEnv>): string {
   }
 }
 
-/** True for addresses of this machine (127.0.0.0/8, ::1, and IPv4-mapped 127.x). */
+/**
+ * True for addresses of this machine (127.0.0.0/8, ::1, and IPv4-mapped 127.x).
+ *
+ * @example isLoopbackAddress("::ffff:127.0.0.1") // true
+ */
 export function isLoopbackAddress(address: string): boolean {
   return address === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
 }

@@ -71,7 +71,11 @@ export class AccessLog {
   }
 }
 
-/** `/v2/a/blobs/uploads/?mount=…&from=…&x=secret` → the path with only safe parameters. */
+/**
+ * `/v2/a/blobs/uploads/?mount=…&from=…&x=secret` → the path with only safe parameters.
+ *
+ * @example loggablePath("http://h/v2/a/tags/list?n=5&x=secret", "/v2/a/tags/list") // "/v2/a/tags/list?n=5"
+ */
 export function loggablePath(url: string, rawPath: string): string {
   const q = url.indexOf("?");
   if (q === -1) return rawPath.slice(0, 1024);

@@ -52,7 +52,11 @@ function header(name: string, help: string, type: string): string {
   return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
 }
 
-/** A counter or gauge: one number per combination of label values. */
+/**
+ * A counter or gauge: one number per combination of label values.
+ *
+ * @example registry.counter("idp_x_total", "X.", ["route"]).inc(["blob"]);
+ */
 export class Series implements Metric {
   #values = new Map<string, { labels: readonly string[]; value: number }>();
   constructor(
@@ -85,7 +89,11 @@ export class Series implements Metric {
   }
 }
 
-/** Observations counted into cumulative buckets, with their sum and count. */
+/**
+ * Observations counted into cumulative buckets, with their sum and count.
+ *
+ * @example registry.histogram("idp_seconds", "Time.", [0.1, 1], ["route"]).observe(["blob"], 0.02);
+ */
 export class Histogram implements Metric {
   #series = new Map<string, { labels: readonly string[]; counts: number[]; sum: number; count: number }>();
   constructor(
