@@ -1,11 +1,11 @@
 import type { Deleter, Mounter, ReferrerLister, TagLister, Target } from "../content/types.ts";
 import type { RegistryReference } from "../oci/reference.ts";
 import { providerOf } from "../providers/catalog.ts";
-import type { RemoteOptions } from "../remote/index.ts";
+import type { RemoteOptions, RemoteRegistry } from "../remote/index.ts";
 import { registryContext } from "./context.ts";
 import { loadRegistries, type RegistriesConfig } from "./file.ts";
 import { MirroredTarget, type MirrorSource } from "./mirrors.ts";
-import { resolveRegistry } from "./resolve.ts";
+import { requireRegistry, resolveRegistry } from "./resolve.ts";
 
 export type ConfiguredTarget = Target & Partial<TagLister & ReferrerLister & Deleter & Mounter>;
 
@@ -45,4 +45,16 @@ export async function openConfiguredRepository(ref: RegistryReference, flags: Re
     sources.push({ label: resolved.name ?? resolved.host, target: (await mirrorCtx.openRegistry()).repository(ref.repository) });
   }
   return sources.length ? new MirroredTarget(origin, sources) : origin;
+}
+
+/**
+ * Opens a registry by configured name or by host (`https://` allowed), with its entry's TLS
+ * and credentials applied.
+ *
+ * @example for await (const name of (await openConfiguredRegistry("local", {})).catalog()) …
+ */
+export async function openConfiguredRegistry(nameOrHost: string, flags: RemoteOptions, options: Omit<OpenConfiguredOptions, "create"> = {}): Promise<RemoteRegistry> {
+  const env = options.env ?? flags.env ?? process.env;
+  const config = options.config ?? (await loadRegistries(env));
+  return registryContext(requireRegistry(config, nameOrHost), flags, env).openRegistry();
 }

@@ -104,6 +104,7 @@ describe("named references", () => {
     expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("release notes\n");
     await cli(["copy", "local/app:1.0.0", "dist/team/app:1.0.0", "-q"]);
     expect((await cli(["tags", "dist/team/app"])).stdout.trim()).toBe("1.0.0");
+    expect((await cli(["catalog", "local"])).stdout.split("\n")).toContain("team/app");
     // Docker Hub stays reachable, spelled out, whatever the default is.
     expect((await cli(["resolve", "docker.io/library/nope:v1", "--retries", "0", "--timeout", "1"], { allowFail: true })).stderr).not.toContain(idp.host);
   });
