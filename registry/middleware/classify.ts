@@ -30,6 +30,16 @@ export interface RequestKind {
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/** The API's repository routes, in the order the app registers them. */
+const ROUTES: [RegExp, RouteLabel][] = [
+  [/^\/v2\/(.+)\/blobs\/uploads\/?$/, "upload"],
+  [/^\/v2\/(.+)\/blobs\/uploads\/[^/]+$/, "upload"],
+  [/^\/v2\/(.+)\/blobs\/[^/]+$/, "blob"],
+  [/^\/v2\/(.+)\/manifests\/[^/]+$/, "manifest"],
+  [/^\/v2\/(.+)\/tags\/list$/, "tags"],
+  [/^\/v2\/(.+)\/referrers\/[^/]+$/, "referrers"],
+];
+
 /**
  * Classifies a request by method and raw path (no percent-decoding, like the routes).
  *
@@ -45,21 +55,16 @@ export function classify(method: string, path: string): RequestKind {
   if (path === "/v2/" || path === "/v2") return { route: "base", write, api: true };
   if (path === "/v2/_catalog") return { route: "catalog", write, api: true };
   const read = method === "GET" || method === "HEAD";
-  const uploads = path.lastIndexOf("/blobs/uploads");
-  if (uploads > 4 && (path.length === uploads + 14 || path[uploads + 14] === "/")) {
-    return { route: "upload", repository: path.slice(4, uploads), action: "create", write, api: true };
+  // Anchored at the end and greedy on the name, exactly as the routes match and as
+  // repoName() cuts (the last marker wins), so a repository named `team/blobs/uploads/app`
+  // is authorised as itself, never as `team`. Upload routes are registered first, so here too.
+  for (const [pattern, route] of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    const repository = match[1]!;
+    const action: Action | undefined =
+      route === "upload" ? "create" : read ? "read" : method === "DELETE" && route !== "tags" && route !== "referrers" ? "delete" : route === "manifest" && method === "PUT" ? "create" : undefined;
+    return { route, repository, ...(action ? { action } : {}), write, api: true };
   }
-  for (const [marker, route] of [
-    ["/blobs/", "blob"],
-    ["/manifests/", "manifest"],
-    ["/referrers/", "referrers"],
-  ] as const) {
-    const at = path.lastIndexOf(marker);
-    if (at > 4 && !path.includes("/", at + marker.length)) {
-      const action: Action | undefined = read ? "read" : method === "DELETE" ? "delete" : route === "manifest" && method === "PUT" ? "create" : undefined;
-      return { route, repository: path.slice(4, at), ...(action ? { action } : {}), write, api: true };
-    }
-  }
-  if (path.endsWith("/tags/list") && path.length > 14) return { route: "tags", repository: path.slice(4, -10), action: "read", write, api: true };
   return { route: "other", write, api: true };
 }

@@ -12,6 +12,7 @@ const ACCESS = [
   { repositories: ["team-a/**"], groups: ["team-a"], actions: ["read", "write"] },
   { repositories: ["team-a/**"], users: ["robot"], actions: ["read", "create"] },
   { repositories: ["shared/*"], users: ["bob"], actions: ["read"] },
+  { repositories: ["uploader"], users: ["bob"], actions: ["create"] },
   { repositories: ["public/*"], anonymous: true, actions: ["read"] },
   { repositories: ["**"], users: ["admin"], actions: ["*"] },
 ];
@@ -67,6 +68,16 @@ describe("basic authentication and access rules", () => {
     expect(await pushImageAs(base, "team-a/new", "v1", makeImage(), ann)).toBe(201);
     expect((await fetch(`${base}/v2/team-a/new/manifests/v1`, { method: "DELETE", headers: ann })).status).toBe(403);
     expect((await fetch(`${base}/v2/team-a/new/manifests/v1`, { method: "DELETE", headers: admin })).status).toBe(202);
+  });
+
+  test("a repository whose name contains blobs/uploads is authorised as itself, not as its prefix", async () => {
+    expect(await pushImageAs(base, "uploader/blobs/uploads/secret", "v1", makeImage(), admin)).toBe(201);
+    const read = await fetch(`${base}/v2/uploader/blobs/uploads/secret/manifests/v1`, { headers: bob });
+    expect(read.status).toBe(403);
+    expect((await fetch(`${base}/v2/uploader/blobs/uploads/secret/tags/list`, { headers: bob })).status).toBe(403);
+    expect(await pushImageAs(base, "uploader/blobs/uploads/secret", "v2", makeImage(), bob)).toBe(403);
+    expect((await fetch(`${base}/v2/uploader/blobs/uploads/secret/manifests/v1`, { headers: admin })).status).toBe(200);
+    expect((await fetch(`${base}/v2/uploader/blobs/uploads/`, { method: "POST", headers: bob })).status).toBe(202);
   });
 
   test("a create-only user may push new tags but not move an existing one, latest included (d-6)", async () => {

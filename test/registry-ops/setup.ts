@@ -35,7 +35,7 @@ export async function serve(args: string[], options: { env?: Record<string, stri
   void pump(proc.stderr, (t) => (err += t));
   const deadline = Date.now() + 15_000;
   // The whole banner: its last line is gc's (warnings follow in the same write).
-  while (!/\n {2}gc {7}.*\n|"event":"listening"/.test(err + out)) {
+  while (!/\n {2}gc {7}.*\n|"event":"listening".*\n/.test(err + out)) {
     if (proc.exitCode !== null) throw new Error(`idp serve exited ${proc.exitCode}: ${err}`);
     if (Date.now() > deadline) throw new Error(`idp serve did not start: ${err}`);
     await Bun.sleep(20);
