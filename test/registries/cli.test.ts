@@ -37,7 +37,7 @@ describe("registry add, list, show, default, remove", () => {
   test("add finds the provider, list and show print it, default switches, remove forgets", async () => {
     const added = JSON.parse((await cli(["registry", "add", "local", `http://${idp.host}`, "--namespace", "team", "--json"])).stdout);
     expect(added).toMatchObject({ name: "local", url: `http://${idp.host}`, namespace: "team", discovery: { kind: "generic", by: "default" } });
-    await cli(["registry", "add", "dist", dist.host, "--no-probe", "--description", "Distribution 2.8"]);
+    await cli(["registry", "add", "dist", dist.host, "--skip-probe", "--description", "Distribution 2.8"]);
     const listed = JSON.parse((await cli(["registry", "list", "--json"])).stdout) as { name: string; provider: string; default: boolean }[];
     expect(listed.map((r) => [r.name, r.provider, r.default])).toEqual([["dist", "generic", false], ["local", "generic", false]]);
     expect((await cli(["registry", "list"])).stdout).toMatch(/^NAME\s+URL\s+PROVIDER\s+NAMESPACE\s+DESCRIPTION\n/);
@@ -45,7 +45,7 @@ describe("registry add, list, show, default, remove", () => {
     expect(JSON.parse((await cli(["registry", "default", "--json"])).stdout)).toEqual({ default: "local" });
     const shown = JSON.parse((await cli(["registry", "show", "local", "--json"])).stdout);
     expect(shown).toMatchObject({ name: "local", default: true, provider: "generic", credentials: { source: expect.stringContaining("idp login") } });
-    await cli(["registry", "add", "gone", "https://gone.example.com", "--no-probe"]);
+    await cli(["registry", "add", "gone", "https://gone.example.com", "--skip-probe"]);
     await cli(["registry", "remove", "gone"]);
     expect((await cli(["registry", "show", "gone"], { allowFail: true })).stderr).toMatch(/^error: no registry named "gone"\nhint: configured: dist, local\n$/);
   });
@@ -53,14 +53,14 @@ describe("registry add, list, show, default, remove", () => {
   test("bad input is one error line with a hint, exit 1 or 2, and nothing is written", async () => {
     const path = join(home.env.IDP_HOME!, "registries.yaml");
     const before = readFileSync(path, "utf8");
-    const badName = await cli(["registry", "add", "Bad.Name", "https://x.io", "--no-probe"], { allowFail: true });
+    const badName = await cli(["registry", "add", "Bad.Name", "https://x.io", "--skip-probe"], { allowFail: true });
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/^error: registry name "Bad\.Name" must be lower-case/);
-    const dup = await cli(["registry", "add", "local", "https://x.io", "--no-probe"], { allowFail: true });
+    const dup = await cli(["registry", "add", "local", "https://x.io", "--skip-probe"], { allowFail: true });
     expect(dup.stderr).toMatch(/^error: a registry named local exists .*\nhint: pass --force/);
     const badProvider = await cli(["registry", "add", "x", "https://x.io", "--provider", "harbour"], { allowFail: true });
     expect(badProvider.stderr).toMatch(/^error: registry x: provider: must be one of generic/);
-    const secret = await cli(["registry", "add", "x", "https://x.io", "--no-probe", "--password-stdin"], { allowFail: true, stdin: "hunter2-not-stored\n" });
+    const secret = await cli(["registry", "add", "x", "https://x.io", "--skip-probe", "--password-stdin"], { allowFail: true, stdin: "hunter2-not-stored\n" });
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/hint: use --password-env, --password-file, --helper or `idp login`/);
     expect(readFileSync(path, "utf8")).toBe(before);
@@ -68,7 +68,7 @@ describe("registry add, list, show, default, remove", () => {
 
   test("a stored secret only with --store-secret: the file becomes 0600 and no command prints the secret", async () => {
     const secret = "hunter2-really-stored";
-    await cli(["registry", "add", "stored", "https://stored.example.com", "--no-probe", "-u", "me", "--password-stdin", "--store-secret"], { stdin: `${secret}\n` });
+    await cli(["registry", "add", "stored", "https://stored.example.com", "--skip-probe", "-u", "me", "--password-stdin", "--store-secret"], { stdin: `${secret}\n` });
     const path = join(home.env.IDP_HOME!, "registries.yaml");
     expect(statSync(path).mode & 0o777).toBe(0o600);
     for (const args of [["registry", "show", "stored"], ["registry", "show", "stored", "--json"], ["registry", "list", "--json"], ["registry", "list"]]) {
@@ -110,7 +110,7 @@ describe("named references", () => {
   });
 
   test("credentials by reference: the password comes from the named variable, never stored", async () => {
-    await cli(["registry", "add", "secure", `http://${auth.host}`, "--no-probe", "-u", ALICE.username, "--password-env", "SECURE_PW"]);
+    await cli(["registry", "add", "secure", `http://${auth.host}`, "--skip-probe", "-u", ALICE.username, "--password-env", "SECURE_PW"]);
     expect(readFileSync(join(home.env.IDP_HOME!, "registries.yaml"), "utf8")).not.toContain(ALICE.password);
     const pushed = await cli(["push", "secure/team/app:v1", "notes.txt", "-q"], { env: { SECURE_PW: ALICE.password } });
     expect(pushed.stdout.trim()).toMatch(/^sha256:/);
@@ -124,7 +124,7 @@ describe("named references", () => {
 
   test("mirrors serve reads when the origin is down; pushes still go to the origin", async () => {
     await cli(["copy", "local/app:1.0.0", "dist/team/app:1.0.0", "-q"]);
-    await cli(["registry", "add", "origin", "http://127.0.0.1:9", "--no-probe", "--mirror", "dist", "--namespace", "team"]);
+    await cli(["registry", "add", "origin", "http://127.0.0.1:9", "--skip-probe", "--mirror", "dist", "--namespace", "team"]);
     const out = join(home.path, "from-mirror");
     expect((await cli(["pull", "origin/app:1.0.0", "-o", out, "-q", "--retries", "0"])).stdout.trim()).toMatch(/^sha256:/);
     expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("release notes\n");

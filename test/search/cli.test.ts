@@ -18,7 +18,7 @@ beforeAll(async () => {
   home = testHome();
   mkdirSync(join(home.path, "files"));
   writeFileSync(join(home.path, "files", "a.yaml"), "kind: ConfigMap\n");
-  await cli(["registry", "add", "local", `http://${server.host}`, "--no-probe"]);
+  await cli(["registry", "add", "local", `http://${server.host}`, "--skip-probe"]);
   for (const [repo, description] of [["platform/ingress", "Ingress controller"], ["platform/cert-manager", "Certificates for everyone"]]) {
     await cli(["push", `local/${repo}:1.0.0`, "files", "-a", `org.opencontainers.image.description=${description}`, "-q"]);
   }

@@ -24,7 +24,7 @@ interface AddFlags {
   createRepositories?: boolean;
   listNamespace?: string | string[];
   default?: boolean;
-  probe?: boolean;
+  skipProbe?: boolean;
   force?: boolean;
   json?: boolean;
 }
@@ -55,7 +55,7 @@ export function registerRegistry(cli: CAC): void {
     .option("--create-repositories", "ECR: create a missing repository before pushing")
     .option("--list-namespace <ns>", "Owner, organisation or project to list for search (repeatable)")
     .option("--default", "Make it the default registry (for references without a registry, and search)")
-    .option("--no-probe", "Do not contact the registry to find its provider")
+    .option("--skip-probe", "Do not contact the registry to find its provider")
     .option("--force", "Replace an entry of the same name")
     .option("--json", "Print the entry written as JSON")
     .example("idp registry add local http://127.0.0.1:5000 --default")
@@ -95,7 +95,7 @@ export function registerRegistry(cli: CAC): void {
           ...(list(flags.listNamespace).length ? { namespaces: list(flags.listNamespace) } : {}),
         },
         makeDefault: flags.default ?? false,
-        probe: flags.probe !== false,
+        probe: !flags.skipProbe,
         force: flags.force ?? false,
       });
       if (result.warning) warn(result.warning);
