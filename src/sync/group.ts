@@ -108,7 +108,7 @@ async function syncOne(item: SyncItem, ctx: GroupContext, listed: Set<string>, k
   }
   if (ctx.dryRun) return { state: "copied", ...nothing };
   const result = await runCopy(
-    { ref: { kind: "registry", ...item.source, digest: desc.digest }, target: source, label: `${label(item.source)}@${desc.digest}` },
+    { ref: { kind: "registry", ...item.source, digest: desc.digest }, target: knowing(source, desc), label: `${label(item.source)}@${desc.digest}` },
     { ref: { kind: "registry", ...item.target, ...(item.tag ? { tag: item.tag } : { digest: desc.digest }) }, target: ctx.stop.guard(target), label: label(item.target) },
     { referrers, concurrency: 4, signal: ctx.stop.signal, ...(ctx.observer ? { observer: ctx.observer } : {}) },
   );
@@ -127,6 +127,17 @@ async function alreadyThere(item: SyncItem, desc: Descriptor, ctx: GroupContext,
     if (error instanceof NotFoundError) return false;
     throw error;
   }
+}
+
+/** `store`, answering `resolve` of the digest just resolved without asking the registry again. */
+function knowing<T extends object & { resolve(reference: string): Promise<Descriptor> }>(store: T, desc: Descriptor): T {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === "resolve") return (reference: string) => (reference === desc.digest ? Promise.resolve({ ...desc }) : target.resolve(reference));
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** The target's tags; a repository that does not exist yet has none. */
