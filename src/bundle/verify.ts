@@ -32,7 +32,7 @@ export async function verifyBundle(bundle: OpenedBundle, options: { onBlob?: (de
   });
   const problems: string[] = [];
   for (const m of walk.missing) problems.push(`${m.desc.digest} (${m.desc.mediaType}) is missing; ${m.parent === "index.json" ? "index.json lists it" : `${m.parent} needs it`}`);
-  for (const c of walk.corrupt) problems.push(`${c.desc.digest} does not verify: ${c.reason}`);
+  for (const c of walk.corrupt) problems.push(c.reason.includes(c.desc.digest) ? c.reason : `${c.desc.digest} does not verify: ${c.reason}`);
   const skipped = bundle.index.manifests.length - roots.length;
   if (skipped > 0) problems.push(`index.json lists ${skipped} entr${skipped === 1 ? "y" : "ies"} that are not manifests`);
   let manifests = 0;

@@ -81,6 +81,22 @@ describe("bundle create, inspect, verify", () => {
     expect((await idp(["bundle", "verify", bundleA()])).stdout).toMatch(/ok: 6 roots, \d+ manifests, \d+ blobs/);
   });
 
+  test("a package directory brings the closure its idp.lock pins, checked against the registry", async () => {
+    const dir = writePackage(work.path, { name: "site", version: "0.1.0", dependencies: [{ repository: "platform/app", version: "^1.0.0" }] });
+    const out = join(work.path, "locked.tar");
+    const unlocked = await idp(["bundle", "create", dir, "-o", out, "--registry", a.host], true);
+    expect(unlocked.code).toBe(1);
+    expect(unlocked.stderr).toContain("has no idp.lock");
+    await idp(["deps", "lock", dir, "--registry", a.host]);
+    await idp(["bundle", "create", dir, "-o", out, "--registry", a.host]);
+    const inspection = JSON.parse((await idp(["bundle", "inspect", out, "--json"])).stdout) as Inspection;
+    const named = inspection.entries.filter((e) => e.reference).map((e) => [e.reference, e.role, e.usedBy]);
+    expect(named).toEqual([
+      [`${a.host}/platform/base:1.0.0`, "dependency", ["app@1.0.0"]],
+      [`${a.host}/platform/app:1.0.0`, "dependency", ["site@0.1.0"]],
+    ]);
+  });
+
   test("--platform keeps one platform's manifest under the image's tag", async () => {
     const out = join(work.path, "arm.tar");
     await idp(["bundle", "create", `${a.host}/platform/app:1.0.0`, "--include-images", "--platform", "linux/arm64", "-o", out]);
