@@ -21,7 +21,11 @@ export { CacheRepository } from "./repository.ts";
 export { PullThrough, type CacheStats } from "./pull-through.ts";
 export { listBlobs, listRefs, prune, usage, verifyCache, type CacheUsage, type CachedBlob, type CachedTag, type PruneReport, type VerifyReport } from "./maintenance.ts";
 
-/** Opens the cache of an environment (`IDP_OCI_CACHE_DIR`, default `$IDP_HOME/oci-cache`). */
+/**
+ * Opens the cache of an environment (`IDP_OCI_CACHE_DIR`, default `$IDP_HOME/oci-cache`).
+ *
+ * @example const cache = await openCache();
+ */
 export function openCache(env: Record<string, string | undefined> = process.env): Promise<OciCache> {
   return OciCache.open(ociCacheDir(env));
 }
@@ -40,7 +44,11 @@ export async function cacheLimit(env: Record<string, string | undefined> = proce
   return typeof configured === "number" ? configured : parseSize(configured, "cache.maxSize");
 }
 
-/** Trims the cache to its configured limit, if any (LRU). */
+/**
+ * Trims the cache to its configured limit, if any (LRU); undefined when there is none.
+ *
+ * @example await enforceLimit(cache) // after a pull that added content
+ */
 export async function enforceLimit(cache: OciCache, env: Record<string, string | undefined> = process.env): Promise<PruneReport | undefined> {
   const maxSize = await cacheLimit(env);
   return maxSize === undefined ? undefined : prune(cache, { maxSize });

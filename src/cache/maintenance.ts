@@ -12,7 +12,11 @@ export interface CachedBlob {
   usedAt: number;
 }
 
-/** Every blob in the cache, least recently used first. */
+/**
+ * Every blob in the cache, least recently used first.
+ *
+ * @example (await listBlobs(cache)).reduce((n, b) => n + b.size, 0)
+ */
 export async function listBlobs(cache: OciCache): Promise<CachedBlob[]> {
   const out: CachedBlob[] = [];
   const blobs = join(cache.root, "blobs");
@@ -33,7 +37,11 @@ export interface CachedTag extends CachedRef {
   present: boolean;
 }
 
-/** Every remembered tag, sorted by reference. */
+/**
+ * Every remembered tag, sorted by reference.
+ *
+ * @example (await listRefs(cache)).map((r) => r.reference) // ["ghcr.io/org/app:v1"]
+ */
 export async function listRefs(cache: OciCache): Promise<CachedTag[]> {
   const out: CachedTag[] = [];
   const walk = async (dir: string, parts: string[]): Promise<void> => {
@@ -61,6 +69,11 @@ export interface CacheUsage {
   tags: number;
 }
 
+/**
+ * Blobs, bytes and tags in the cache.
+ *
+ * @example const { bytes } = await usage(cache);
+ */
 export async function usage(cache: OciCache): Promise<CacheUsage> {
   const blobs = await listBlobs(cache);
   return { root: cache.root, blobs: blobs.length, bytes: blobs.reduce((n, b) => n + b.size, 0), tags: (await listRefs(cache)).length };

@@ -19,12 +19,20 @@ export const CachedRefSchema = v.looseObject({
 });
 export type CachedRef = v.InferOutput<typeof CachedRefSchema>;
 
-/** The file of `repository`'s `tag` (repository is `registry/path`, already validated). */
+/**
+ * The file of `repository`'s `tag` (repository is `registry/path`, already validated).
+ *
+ * @example refFile(root, "ghcr.io/org/app", "v1") // <root>/refs/ghcr.io/org/app/@tags/v1
+ */
 export function refFile(root: string, repository: string, tag: string): string {
   return join(root, REFS_DIR, ...repository.split("/"), "@tags", tag);
 }
 
-/** Reads a ref; undefined when absent or unreadable (a ref is only a hint: the registry is the truth). */
+/**
+ * Reads a ref; undefined when absent or unreadable (a ref is only a hint: the registry is the truth).
+ *
+ * @example (await readRef(refFile(root, repo, "v1")))?.descriptor.digest
+ */
 export async function readRef(path: string): Promise<CachedRef | undefined> {
   try {
     const parsed = v.safeParse(CachedRefSchema, JSON.parse(await readFile(path, "utf8")));
@@ -34,6 +42,11 @@ export async function readRef(path: string): Promise<CachedRef | undefined> {
   }
 }
 
+/**
+ * Records that a tag resolved to `desc`, replacing the file atomically.
+ *
+ * @example await writeRef(root, refFile(root, repo, "v1"), desc);
+ */
 export async function writeRef(root: string, path: string, desc: Descriptor): Promise<void> {
   const record = { descriptor: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, resolvedAt: new Date().toISOString() };
   await writeFileAtomic(root, path, `${JSON.stringify(record)}\n`);

@@ -195,7 +195,7 @@ export class OciCache {
   }
 }
 
-export async function fileSize(path: string): Promise<number | undefined> {
+async function fileSize(path: string): Promise<number | undefined> {
   try {
     const s = await stat(path);
     return s.isFile() ? s.size : undefined;

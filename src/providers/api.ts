@@ -108,6 +108,8 @@ const MessageSchema = v.looseObject({ message: v.string() });
 /**
  * The error for a failed API answer. Messages carry the status and the service's own error
  * code and message (Harbor's `errors`, AWS's `__type`), never request bodies or headers.
+ *
+ * @example if (!res.ok) throw await apiError(res, "GET", url, "Harbor API at harbor.example.com");
  */
 export async function apiError(response: Response, method: string, url: URL, what: string): Promise<Error> {
   const text = await readCapped(response, 64 * 1024, what).catch(() => "");
@@ -143,7 +145,11 @@ export async function apiError(response: Response, method: string, url: URL, wha
   return error;
 }
 
-/** Reads at most `limit` bytes of a body as text. */
+/**
+ * Reads at most `limit` bytes of a body as text; InvalidInputError past it.
+ *
+ * @example const text = await readCapped(res, 64 * 1024, "Gitea API");
+ */
 export async function readCapped(response: Response, limit: number, what: string): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -16,7 +16,12 @@ export function basicAuthorization(ctx: ProviderContext): () => Promise<string |
   };
 }
 
-/** The API base of a provider that serves its API on the registry's own origin. */
+/**
+ * The API base of a provider that serves its API on the registry's own origin: `options.api`
+ * when set, else the registry's scheme and host.
+ *
+ * @example sameOriginApi(ctx) // "https://harbor.example.com"
+ */
 export function sameOriginApi(ctx: ProviderContext): string {
   const configured = ctx.registry.entry?.options?.api;
   if (configured) return configured;

@@ -76,7 +76,11 @@ export const ecrProvider: RegistryProvider = {
   },
 };
 
-/** Account and region of an ECR registry host; undefined for other hosts. */
+/**
+ * Account and region of an ECR registry host; undefined for other hosts.
+ *
+ * @example ecrHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com") // { account: "123456789012", region: "eu-west-1", china: false }
+ */
 export function ecrHost(host: string): { account: string; region: string; china: boolean } | undefined {
   const m = ECR_HOST.exec(host.replace(/:443$/, ""));
   return m ? { account: m[1]!, region: m[2]!, china: m[3] !== undefined } : undefined;

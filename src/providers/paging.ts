@@ -6,7 +6,11 @@ import { nextLink } from "../remote/listing.ts";
  * URL ends the walk, so a misbehaving API cannot loop.
  */
 
-/** The next page from a Link header, resolved against the request URL. */
+/**
+ * The next page from a Link header, resolved against the request URL.
+ *
+ * @example url = linkNext(response, url); // undefined after the last page
+ */
 export function linkNext(response: Response, url: URL): URL | undefined {
   return nextLink(response.headers.get("link"), url);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { isMap, parseDocument, type Document } from "yaml";
@@ -76,14 +76,5 @@ function writeAtomically(path: string, text: string, mode: number): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
-  }
-}
-
-/** The mode of the registries file, for tests and `registry show` (undefined when absent). */
-export function registriesFileMode(path: string): number | undefined {
-  try {
-    return statSync(path).mode & 0o777;
-  } catch {
-    return undefined;
   }
 }

@@ -106,7 +106,11 @@ export async function readRegistriesFile(path: string): Promise<RegistriesFile |
   return parsed.output;
 }
 
-/** True when any entry stores a password in the file itself. */
+/**
+ * True when any entry stores a password in the file itself (the file must then be 0600).
+ *
+ * @example holdsSecret({ version: 1, registries: { a: { url: "x.io", credentials: { password: "…" } } } }) // true
+ */
 export function holdsSecret(file: RegistriesFile): boolean {
   return Object.values(file.registries).some((entry) => entry.credentials?.password !== undefined);
 }

@@ -46,7 +46,11 @@ export const SearchIndexSchema = v.looseObject({
 });
 export type SearchIndex = v.InferOutput<typeof SearchIndexSchema>;
 
-/** `$IDP_HOME/index/<registry>.json`; hosts get `:` replaced so the name is portable. */
+/**
+ * `$IDP_HOME/index/<registry>.json`; hosts get `:` replaced so the name is portable.
+ *
+ * @example indexPath("127.0.0.1:5000") // ~/.idp/index/127.0.0.1_5000.json
+ */
 export function indexPath(registry: string, env: Record<string, string | undefined> = process.env): string {
   return join(idpHome(env), "index", `${registry.replace(/[^a-zA-Z0-9._-]/g, "_")}.json`);
 }
@@ -71,6 +75,11 @@ export async function loadIndex(registry: string, env: Record<string, string | u
   return parsed.output;
 }
 
+/**
+ * Writes a registry's index atomically.
+ *
+ * @example await saveIndex(index);
+ */
 export async function saveIndex(index: SearchIndex, env: Record<string, string | undefined> = process.env): Promise<void> {
   const path = indexPath(index.registry, env);
   await writeFileAtomic(dirname(path), path, `${JSON.stringify(index)}\n`);

@@ -17,12 +17,20 @@ export function pickLatest(tags: readonly string[]): string | undefined {
   return [...tags].sort().at(-1);
 }
 
-/** A tag that is a semantic version (`1.2.3`, `v1.2.3`), which by convention never moves. */
+/**
+ * A tag that is a semantic version (`1.2.3`, `v1.2.3`), which by convention never moves.
+ *
+ * @example isVersionTag("1.2.3") // true; isVersionTag("latest") // false
+ */
 export function isVersionTag(tag: string): boolean {
   return semver.valid(tag) !== null;
 }
 
-/** Tags worth indexing: not the referrers tag schema's. */
+/**
+ * Tags worth indexing: not the referrers tag schema's.
+ *
+ * @example contentTags(["v1", "sha256-<64 hex>"]) // ["v1"]
+ */
 export function contentTags(tags: readonly string[]): string[] {
   return tags.filter((t) => !/^sha(256|512)-[a-f0-9]{64,128}$/.test(t) && !isDigestReference(t));
 }

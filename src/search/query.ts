@@ -49,7 +49,11 @@ export function scoreRepository(terms: readonly string[], path: string, entry: P
   return total + (entry?.package ? 5 : 0);
 }
 
-/** Splits what the user typed into terms. */
+/**
+ * Splits what the user typed into lower-case terms.
+ *
+ * @example searchTerms("Cert  Manager") // ["cert", "manager"]
+ */
 export function searchTerms(text: string): string[] {
   return text.toLowerCase().split(/\s+/).filter(Boolean);
 }
@@ -99,7 +103,11 @@ export async function searchRegistry(ctx: ProviderContext, text: string, options
   return { hits: index ? searchIndex(index, terms) : [], ...(refreshed ? { refreshed } : {}) };
 }
 
-/** Orders hits: score, then registry and repository, so output is stable. */
+/**
+ * Orders hits: score, then registry and repository, so output is stable.
+ *
+ * @example rankHits([...fromApi, ...fromIndex])
+ */
 export function rankHits(hits: SearchHit[]): SearchHit[] {
   return hits.sort((a, b) => b.score - a.score || a.registry.localeCompare(b.registry) || a.repository.localeCompare(b.repository));
 }

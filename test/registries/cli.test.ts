@@ -68,7 +68,9 @@ describe("registry add, list, show, default, remove", () => {
 
   test("a stored secret only with --store-secret: the file becomes 0600 and no command prints the secret", async () => {
     const secret = "hunter2-really-stored";
-    await cli(["registry", "add", "stored", "https://stored.example.com", "--skip-probe", "-u", "me", "--password-stdin", "--store-secret"], { stdin: `${secret}\n` });
+    const added = await cli(["registry", "add", "stored", "https://stored.example.com", "--skip-probe", "-u", "me", "--password-stdin", "--store-secret", "--json"], { stdin: `${secret}\n` });
+    expect(added.stdout + added.stderr).not.toContain(secret);
+    expect(JSON.parse(added.stdout).credentials).toEqual({ username: "me", password: "(stored, not shown)" });
     const path = join(home.env.IDP_HOME!, "registries.yaml");
     expect(statSync(path).mode & 0o777).toBe(0o600);
     for (const args of [["registry", "show", "stored"], ["registry", "show", "stored", "--json"], ["registry", "list", "--json"], ["registry", "list"]]) {

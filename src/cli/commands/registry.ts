@@ -99,7 +99,9 @@ export function registerRegistry(cli: CAC): void {
         force: flags.force ?? false,
       });
       if (result.warning) warn(result.warning);
-      if (flags.json) return json({ name, ...result.entry, ...(result.discovery ? { discovery: result.discovery } : {}) });
+      // The entry as written, minus a stored secret: output never carries one.
+      const shown = result.entry.credentials?.password ? { ...result.entry, credentials: { ...result.entry.credentials, password: "(stored, not shown)" } } : result.entry;
+      if (flags.json) return json({ name, ...shown, ...(result.discovery ? { discovery: result.discovery } : {}) });
       const how = result.discovery ? ` (${result.discovery.by === "default" ? "no provider recognised" : `found by ${result.discovery.by}: ${result.discovery.detail}`})` : "";
       info(`added registry ${name} → ${result.entry.url}, provider ${result.entry.provider ?? "generic"}${how}`);
       data(name);

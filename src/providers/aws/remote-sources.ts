@@ -19,7 +19,11 @@ const ContainerAnswerSchema = v.looseObject({
 const CONTAINER_HOST = "http://169.254.170.2";
 const IMDS = "http://169.254.169.254";
 
-/** ECS/EKS Pod Identity: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `_FULL_URI` (+ authorization token). */
+/**
+ * ECS/EKS Pod Identity: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `_FULL_URI` (+ authorization token).
+ *
+ * @example await containerCredentials(process.env) // { accessKeyId, secretAccessKey, sessionToken, expiresAt }
+ */
 export async function containerCredentials(env: Record<string, string | undefined>): Promise<AwsCredentials> {
   const url = env.AWS_CONTAINER_CREDENTIALS_FULL_URI || `${CONTAINER_HOST}${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
   let token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
@@ -30,7 +34,12 @@ export async function containerCredentials(env: Record<string, string | undefine
   return fromAnswer(parsed.output);
 }
 
-/** EC2 instance profile through IMDSv2 (session token first, then the role's credentials). */
+/**
+ * EC2 instance profile through IMDSv2 (session token first, then the role's credentials);
+ * undefined within a second when there is no metadata service (not on EC2).
+ *
+ * @example await instanceCredentials(process.env)
+ */
 export async function instanceCredentials(env: Record<string, string | undefined>): Promise<AwsCredentials | undefined> {
   const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS).replace(/\/+$/, "");
   let token: string;
@@ -52,7 +61,11 @@ export async function instanceCredentials(env: Record<string, string | undefined
   return fromAnswer(parsed.output);
 }
 
-/** EKS IRSA: the projected token exchanged at STS `AssumeRoleWithWebIdentity` (unsigned). */
+/**
+ * EKS IRSA: the projected token exchanged at STS `AssumeRoleWithWebIdentity` (unsigned).
+ *
+ * @example await assumeRoleWithWebIdentity(process.env, "eu-west-1")
+ */
 export async function assumeRoleWithWebIdentity(env: Record<string, string | undefined>, region?: string): Promise<AwsCredentials> {
   const token = (await Bun.file(env.AWS_WEB_IDENTITY_TOKEN_FILE!).text()).trim();
   const stsRegion = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;

@@ -62,6 +62,11 @@ export function signV4(input: SignInput): Record<string, string> {
   return out;
 }
 
+/**
+ * Hex SHA-256, as SigV4 hashes payloads and canonical requests.
+ *
+ * @example sha256Hex("") // "e3b0c442…b855"
+ */
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
