@@ -7,6 +7,8 @@ import { ecrHost, ecrProvider } from "../../src/providers/ecr.ts";
 import { openConfiguredRepository } from "../../src/registries/open.ts";
 import { parseRegistryReference } from "../../src/oci/reference.ts";
 import { MediaType } from "../../src/oci/mediatypes.ts";
+import { digestOf } from "../../src/oci/digest.ts";
+import { writeStandInHelper } from "../remote/helpers/cred-helper.ts";
 import { startDistribution } from "../helpers/distribution.ts";
 import { tempDir, type RegistryUnderTest } from "../helpers/idp.ts";
 import { makeImage } from "../helpers/oci.ts";
@@ -137,6 +139,21 @@ describe("ECR provider (replayed ECR API, real Distribution as the registry)", (
     const ctx = await contextOf(home, "prod");
     expect((await collect(ecrProvider.listRepositories(ctx))).map((r) => r.name)).toEqual(["team/app", "team/ingress", "platform/base"]);
     replay.assertAllUsed();
+  });
+
+  test("credentials.helper: ecr-login answers instead of IAM: no ECR API call is made", async () => {
+    replay = await startReplay([]);
+    home = testHome();
+    const bin = join(home.path, "bin");
+    mkdirSync(bin);
+    writeStandInHelper(bin, "ecr-login", { [registry.host]: { Username: "AWS", Secret: ECR_PASSWORD } });
+    home.env.PATH = `${bin}:${process.env.PATH}`;
+    home.writeConfig(`registries:\n  prod:\n    url: http://${registry.host}\n    provider: ecr\n    credentials:\n      helper: ecr-login\n    options:\n      api: ${replay.url}\n      region: eu-west-1\n`);
+    const repo = await openConfiguredRepository(parseRegistryReference(`${registry.host}/team/helper`), { retries: 0 }, { env: home.env });
+    const blob = new TextEncoder().encode("pushed with the helper's token");
+    await repo.push({ mediaType: MediaType.ociLayerGzip, digest: digestOf(blob), size: blob.byteLength }, blob);
+    expect(await repo.exists({ mediaType: MediaType.ociLayerGzip, digest: digestOf(blob), size: blob.byteLength })).toBe(true);
+    expect(replay.requests).toEqual([]);
   });
 
   test("credentials.aws without AWS credentials is one clear error naming what to set", async () => {
