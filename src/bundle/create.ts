@@ -108,7 +108,11 @@ export async function createBundle(plan: Plan, output: string, options: CreateOp
   return { file, size, entries: manifests.length, blobs: present.length, resumed, ...counts };
 }
 
-/** The layout an unfinished bundle is gathered in, beside it. */
+/**
+ * The layout an unfinished bundle is gathered in, beside it.
+ *
+ * @example partialDir("/tmp/platform.tar") // "/tmp/.platform.tar.idp-partial"
+ */
 export function partialDir(file: string): string {
   return join(dirname(file), `.${basename(file)}.idp-partial`);
 }

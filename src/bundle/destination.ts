@@ -46,7 +46,11 @@ export function destinationRepository(dest: Destination, path: string): string {
   return name;
 }
 
-/** `registry/prefix` as the user would write it. */
+/**
+ * `registry/prefix` as the user would write it.
+ *
+ * @example formatDestination({ registry: "r:5000", prefix: "mirror" }) // "r:5000/mirror"
+ */
 export function formatDestination(dest: Destination): string {
   return dest.prefix === "" ? dest.registry : `${dest.registry}/${dest.prefix}`;
 }

@@ -86,7 +86,11 @@ export function entryDescriptor(
   return out;
 }
 
-/** The annotations of the bundle's index.json itself. */
+/**
+ * The annotations of the bundle's index.json itself.
+ *
+ * @example indexAnnotations({ created: new Date(), tool: "idp 0.1.0", requested: ["r/app:1"], undiscovered: [] })
+ */
 export function indexAnnotations(info: { created: Date; tool: string; requested: readonly string[]; undiscovered: readonly Note[] }): Record<string, string> {
   return {
     [BundleAnnotation.created]: info.created.toISOString(),
@@ -126,7 +130,11 @@ function toEntry(desc: Descriptor): BundleEntry {
   };
 }
 
-/** True when a layout's reference is only a tag (`v1`), not `registry/path:tag`. */
+/**
+ * True when a layout's reference is only a tag (`v1`), not `registry/path:tag`.
+ *
+ * @example isBareTag("v1") // true; isBareTag("ghcr.io/team/app:v1") // false
+ */
 export function isBareTag(reference: string): boolean {
   return !reference.includes("/") && isValidTag(reference);
 }

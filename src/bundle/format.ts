@@ -6,7 +6,11 @@ import type { Note } from "./entries.ts";
  * instead). Pure functions, so tests can read them.
  */
 
-/** 1536 → "1.5 KiB". */
+/**
+ * Bytes for people.
+ *
+ * @example bytes(1536) // "1.5 KiB"
+ */
 export function bytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = n;
@@ -57,7 +61,11 @@ export function formatInspection(b: BundleInspection): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** The "not discovered" section: what `--include-images` could not see into. */
+/**
+ * The "not discovered" section: what `--include-images` could not see into.
+ *
+ * @example for (const line of formatNotes(plan.notes)) console.error(line);
+ */
 export function formatNotes(notes: readonly Note[]): string[] {
   if (notes.length === 0) return [];
   const out = ["", "not discovered (bundle these by reference if the site needs them):"];

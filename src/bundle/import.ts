@@ -97,7 +97,11 @@ export async function importBundle(bundle: OpenedBundle, dest: Destination, opti
   return { roots, skippedRoots, verification, ...counts };
 }
 
-/** Where each root of the bundle goes. */
+/**
+ * Where each root of the bundle goes (nothing is pushed): what import and its tests share.
+ *
+ * @example const { tasks } = await planImport(bundle, parseDestination("r:5000/mirror")); tasks[0].repository
+ */
 export async function planImport(bundle: OpenedBundle, dest: Destination): Promise<{ tasks: Task[]; skippedRoots: string[] }> {
   const tasks: Task[] = [];
   const skippedRoots: string[] = [];

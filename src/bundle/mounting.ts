@@ -7,6 +7,8 @@ import type { RemotePushOptions, RemoteRepository } from "../remote/index.ts";
  * Which repositories of one registry hold which blobs, as far as this run has seen: what lets
  * a blob shared by several repositories (a base layer under many images) be uploaded once and
  * mounted into the others.
+ *
+ * @example places.seen(layer.digest, "team/a"); places.others(layer.digest, "team/b") // ["team/a"]
  */
 export class BlobPlaces {
   #where = new Map<string, Set<string>>();

@@ -70,7 +70,11 @@ export async function planBundle(references: readonly string[], index: StorePack
   return { items: plan.list(), notes: plan.notes };
 }
 
-/** A package reference with its resolved closure, or any other artifact as it is. */
+/**
+ * A package reference with its resolved closure, or any other artifact as it is.
+ *
+ * @example await addReference(plan, index, parseRegistryReference("r:5000/team/app:1.0.0"));
+ */
 export async function addReference(plan: PlanBuilder, index: StorePackageIndex, ref: RegistryReference): Promise<void> {
   const repository = `${ref.registry}/${ref.repository}`;
   const label = formatReference(ref);
@@ -108,7 +112,11 @@ async function addClosure(plan: PlanBuilder, index: StorePackageIndex, packages:
   }
 }
 
-/** The images a package's manifests run, each resolved (and narrowed to `platform`). */
+/**
+ * The images a package's manifests run, each resolved (and narrowed to `platform`).
+ *
+ * @example for (const item of plan.list()) if (item.role === "package") await addImages(plan, index, item, undefined);
+ */
 export async function addImages(plan: PlanBuilder, index: StorePackageIndex, item: PlanItem, platform: Platform | undefined): Promise<void> {
   const found = await index.find(item.repository, item.descriptor.digest);
   const store = await index.store(item.repository);
@@ -137,7 +145,11 @@ export async function addImages(plan: PlanBuilder, index: StorePackageIndex, ite
   }
 }
 
-/** Items by reference: the same reference twice is one item, whose users are merged. */
+/**
+ * Items by reference: the same reference twice is one item, whose users are merged.
+ *
+ * @example const plan = new PlanBuilder(); plan.add(item); plan.list()
+ */
 export class PlanBuilder {
   #items = new Map<string, PlanItem>();
   readonly notes: Note[] = [];

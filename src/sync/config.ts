@@ -123,7 +123,11 @@ export async function loadSyncConfig(path: string): Promise<SyncConfig> {
   return parseSyncConfig(await file.text(), path);
 }
 
-/** Validates sync config text (see loadSyncConfig). */
+/**
+ * Validates sync config text (see loadSyncConfig).
+ *
+ * @example parseSyncConfig("sync:\n  - { source: a.io, target: b.io, repositories: [x] }\n", "sync.yaml")
+ */
 export function parseSyncConfig(text: string, path: string): SyncConfig {
   const { documents, errors } = parseYamlDocuments(text);
   if (errors.length > 0) throw new InvalidInputError(`${path}:${errors[0]!.line}:${errors[0]!.col}: ${errors[0]!.message}`);
@@ -140,7 +144,11 @@ export function parseSyncConfig(text: string, path: string): SyncConfig {
   return config;
 }
 
-/** A rule's options with the defaults applied. */
+/**
+ * A rule's options with the defaults applied.
+ *
+ * @example ruleOptions(config, config.sync[0]).concurrency // 4 unless set
+ */
 export function ruleOptions(config: SyncConfig, rule: SyncRule) {
   const d = config.defaults ?? {};
   return {

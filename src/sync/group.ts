@@ -7,7 +7,7 @@ import { NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import type { RemoteRepository } from "../remote/index.ts";
 import { label, type SyncItem } from "./items.ts";
-import type { RepositoryReport } from "./report.ts";
+import { describeFailure, type RepositoryReport } from "./report.ts";
 import type { SyncState } from "./state.ts";
 import { interruption, type Stopper } from "./stop.ts";
 
@@ -69,7 +69,7 @@ export async function syncGroup(items: readonly SyncItem[], ctx: GroupContext): 
             return;
           }
           report.failed++;
-          report.errors.push(`${item.reference}: ${firstLine(error)}`);
+          report.errors.push(`${item.reference}: ${describeFailure(error)}`);
         }
       }),
     ),
@@ -151,6 +151,3 @@ async function targetTags(target: RemoteRepository): Promise<Set<string>> {
   return out;
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0] ?? "";
-}

@@ -39,17 +39,30 @@ export function mapRepository(ctx: Pick<RuleContext, "source" | "target">, regis
   return { registry: target.registry, repository: destinationRepository(target, rel) };
 }
 
-/** `registry/path` of the rule's source repository `name`. */
+/**
+ * `registry/path` of the rule's source repository `name`.
+ *
+ * @example sourceRepository(ctx, "ingress") // { registry: "ghcr.io", repository: "platform/ingress" } for source ghcr.io/platform
+ */
 export function sourceRepository(ctx: Pick<RuleContext, "source">, name: string): { registry: string; repository: string } {
   const path = ctx.source.prefix === "" ? name : `${ctx.source.prefix}/${name}`;
   return { registry: ctx.source.registry, repository: destinationRepository({ registry: ctx.source.registry, prefix: "" }, path) };
 }
 
+/**
+ * A rule parsed once for a pass.
+ *
+ * @example const ctx = ruleContext(rule, ruleOptions(config, rule), undefined);
+ */
 export function ruleContext(rule: SyncRule, options: RuleOptions, platform: Platform | undefined): RuleContext {
   return { rule, options, source: parseDestination(rule.source), target: parseDestination(rule.target), platform };
 }
 
-/** `registry/repository` of a side of an item. */
+/**
+ * `registry/repository` of a side of an item.
+ *
+ * @example label(item.target) // "registry.local:5000/mirror/ingress"
+ */
 export function label(side: { registry: string; repository: string }): string {
   return `${side.registry}/${side.repository}`;
 }

@@ -7,7 +7,7 @@ import { tagPredicate } from "./filter.ts";
 import { Follower } from "./follow.ts";
 import { syncGroup, type GroupContext } from "./group.ts";
 import { label, mapRepository, ruleContext, sourceRepository, type RuleContext, type SyncItem } from "./items.ts";
-import type { PassReport, RepositoryReport } from "./report.ts";
+import { describeFailure, type PassReport, type RepositoryReport } from "./report.ts";
 import type { SyncState } from "./state.ts";
 import { interruption, type Stopper } from "./stop.ts";
 
@@ -120,7 +120,7 @@ async function guarded(item: SyncItem, options: PassOptions, work: () => Promise
     if (interruption(error)) report.interrupted = true;
     else {
       report.failed = 1;
-      report.errors.push((error instanceof Error ? error.message : String(error)).split("\n", 1)[0] ?? "");
+      report.errors.push(describeFailure(error));
     }
     return report;
   }

@@ -33,7 +33,22 @@ export interface PassReport {
   interrupted: boolean;
 }
 
-/** The totals of a pass. */
+/**
+ * A failure as one report line: the error's first line, and its hint when it has one.
+ *
+ * @example describeFailure(error) // "GET …/tags/list: 401 UNAUTHORIZED (hint: the registry needs credentials: run `idp login r`)"
+ */
+export function describeFailure(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0] ?? "";
+  const hint = (error as { hint?: unknown } | undefined)?.hint;
+  return typeof hint === "string" && hint !== "" ? `${message} (hint: ${hint})` : message;
+}
+
+/**
+ * The totals of a pass.
+ *
+ * @example if (totals(report).failed > 0) process.exitCode = 1;
+ */
 export function totals(report: PassReport): { copied: number; skipped: number; failed: number; bytes: number } {
   const sum = (f: (r: RepositoryReport) => number) => report.repositories.reduce((n, r) => n + f(r), 0);
   return { copied: sum((r) => r.copied), skipped: sum((r) => r.skipped), failed: sum((r) => r.failed), bytes: sum((r) => r.bytes) };

@@ -45,6 +45,8 @@ export function scheduleFrom(flags: { once?: boolean; interval?: string; cron?: 
  * When the next pass starts, given when the last one started and ended; undefined for once.
  * An interval counts from the start of the last pass (a pass longer than the interval is
  * followed at once by the next).
+ *
+ * @example nextPassAt({ kind: "interval", ms: 60_000, text: "1m" }, start, end) // start + 1 minute
  */
 export function nextPassAt(schedule: Schedule, lastStart: Date, lastEnd: Date): Date | undefined {
   if (schedule.kind === "once") return undefined;

@@ -93,7 +93,11 @@ export class Stopper {
   }
 }
 
-/** The InterruptedError behind a failure (a copy wraps it in a CopyError), if that is what it was. */
+/**
+ * The InterruptedError behind a failure (a copy wraps it in a CopyError), if that is what it was.
+ *
+ * @example catch (error) { if (interruption(error)) report.interrupted = true; else throw error; }
+ */
 export function interruption(error: unknown): InterruptedError | undefined {
   if (error instanceof InterruptedError) return error;
   if (error instanceof CopyError && error.cause instanceof InterruptedError) return error.cause;

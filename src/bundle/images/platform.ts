@@ -25,6 +25,11 @@ export function parsePlatform(text: string): Platform {
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
 
+/**
+ * `os/architecture[/variant]`.
+ *
+ * @example formatPlatform({ os: "linux", architecture: "arm64", variant: "v8" }) // "linux/arm64/v8"
+ */
 export function formatPlatform(p: Platform): string {
   return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`;
 }
