@@ -59,6 +59,15 @@ describe("idp serve → Distribution", () => {
     expect(stateless.report.requests[b.host]).toBe(1 + TAGS.length);
   });
 
+  test("a tag moved at the source is copied again, even with the state saying otherwise", async () => {
+    const path = config(`sync:\n  - { source: ${a.host}, target: ${b.host}/moved, repositories: [apps/web], tags: { allow: ["^dev$"] } }\nstate: state-moved.json\n`);
+    await sync(path);
+    const moved = await pushSmallImage(a.url, "apps/web", "dev", randomContent(1000));
+    const res = await sync(path);
+    expect(byTarget(res.report)[`${b.host}/moved/apps/web`]!.copied).toBe(1);
+    expect(await digestAt(b.url, "moved/apps/web", "dev")).toBe(moved.digest);
+  });
+
   test("tag filters: regex allow and deny, and a semver range", async () => {
     const path = config(`sync:\n  - source: ${a.host}/apps\n    target: ${b.host}/filtered\n    repositories: [web]\n    tags: { allow: ["^\\\\d"], deny: ["^2\\\\."], semver: ">=1.0.0" }\n`);
     const res = await sync(path);
