@@ -19,11 +19,13 @@ export interface OpenedStore {
  * @example const { target, ref } = await openStore("localhost:5000/team/app:v1", flags);
  */
 export async function openStore(text: string, flags: RemoteFlags, options: { create?: boolean } = {}): Promise<OpenedStore> {
-  const ref = parseReference(await expandReference(text));
-  return { ref, target: await openReference(ref, flags, options), label: formatReference(ref) };
+  const expanded = await expandReference(text);
+  const ref = parseReference(expanded.text);
+  return { ref, target: await openReference(ref, flags, { ...options, ...(expanded.registry ? { registry: expanded.registry } : {}) }), label: formatReference(ref) };
 }
 
-export async function openReference(ref: Reference, flags: RemoteFlags, options: { create?: boolean } = {}): Promise<OpenedStore["target"]> {
+/** Opens a parsed reference; `registry` is the configured name it was written with, if any. */
+export async function openReference(ref: Reference, flags: RemoteFlags, options: { create?: boolean; registry?: string } = {}): Promise<OpenedStore["target"]> {
   if (ref.kind === "layout") {
     const { LayoutStore } = await import("../content/layout/index.ts");
     return LayoutStore.open(ref.path, { create: options.create ?? false });
@@ -34,11 +36,12 @@ export async function openReference(ref: Reference, flags: RemoteFlags, options:
 
 /**
  * A reference with a configured registry name (or the default registry) replaced by its
- * host; other references come back unchanged.
+ * host, and that registry's name (so that its own settings apply even when two names share
+ * a host); other references come back unchanged.
  *
- * @example await expandReference("local/team/app:v1") // "127.0.0.1:5000/team/app:v1"
+ * @example await expandReference("local/team/app:v1") // { text: "127.0.0.1:5000/team/app:v1", registry: "local" }
  */
-export async function expandReference(text: string): Promise<string> {
+export async function expandReference(text: string): Promise<{ text: string; registry?: string }> {
   const { expandNamedReference } = await import("../registries/index.ts");
   return expandNamedReference(text);
 }

@@ -12,6 +12,8 @@ export type ConfiguredTarget = Target & Partial<TagLister & ReferrerLister & Del
 export interface OpenConfiguredOptions {
   /** The repository is a destination: run the provider's preparation (ECR creates it when allowed); mirrors are not used. */
   create?: boolean;
+  /** The configured name the reference was written with: its entry applies even if another shares the host. */
+  registry?: string;
   /** Already loaded configuration (default: read registries.yaml). */
   config?: RegistriesConfig;
   env?: Record<string, string | undefined>;
@@ -28,7 +30,8 @@ export interface OpenConfiguredOptions {
 export async function openConfiguredRepository(ref: RegistryReference, flags: RemoteOptions, options: OpenConfiguredOptions = {}): Promise<ConfiguredTarget> {
   const env = options.env ?? flags.env ?? process.env;
   const config = options.config ?? (await loadRegistries(env));
-  const registry = resolveRegistry(config, ref.registry)!;
+  const named = options.registry !== undefined ? resolveRegistry(config, options.registry) : undefined;
+  const registry = named?.host === ref.registry ? named : resolveRegistry(config, ref.registry)!;
   const ctx = registryContext(registry, flags, env);
   const origin = (await ctx.openRegistry()).repository(ref.repository);
   if (options.create) {

@@ -124,6 +124,16 @@ describe("named references", () => {
     expect(wrong.stderr).not.toContain("wrong-password-xyz");
   });
 
+  test("idp login and logout take a registry name, and save under its host", async () => {
+    await cli(["registry", "add", "authd", `http://${auth.host}`, "--skip-probe"]);
+    const login = await cli(["login", "authd", "-u", ALICE.username, "--password-stdin"], { stdin: `${ALICE.password}\n` });
+    expect(login.stderr).toContain(`login succeeded for ${ALICE.username}@${auth.host}`);
+    const saved = JSON.parse(readFileSync(join(home.env.IDP_HOME!, "auth.json"), "utf8")) as { auths: Record<string, unknown> };
+    expect(Object.keys(saved.auths)).toContain(auth.host);
+    expect((await cli(["push", "authd/team/logged-in:v1", "notes.txt", "-q"])).stdout.trim()).toMatch(/^sha256:/);
+    expect((await cli(["logout", "authd"])).stderr).toContain(`logged out of ${auth.host}`);
+  });
+
   test("mirrors serve reads when the origin is down; pushes still go to the origin", async () => {
     await cli(["copy", "local/app:1.0.0", "dist/team/app:1.0.0", "-q"]);
     await cli(["registry", "add", "origin", "http://127.0.0.1:9", "--skip-probe", "--mirror", "dist", "--namespace", "team"]);

@@ -18,21 +18,25 @@ export function registerLogin(cli: CAC): void {
       .option("--docker-config", "Save in Docker's config (~/.docker/config.json or its credential helper) instead of idp's store")
       .option("--skip-verify", "Save without asking the registry first")
       .example("echo \"$TOKEN\" | idp login ghcr.io -u my-user --password-stdin")
-      .example("idp login 127.0.0.1:5000 -u admin   # prompts for the password on a terminal"),
+      .example("idp login 127.0.0.1:5000 -u admin   # prompts for the password on a terminal")
+      .example("idp login corp -u ci --password-stdin < token   # a name from `idp registry list`"),
   ).action(async (registry: string, flags: LoginFlags) => {
     const { login } = await import("../../remote/index.ts");
     const { remoteOptions } = await import("../common.ts");
     const { info } = await import("../output.ts");
     const { UsageError } = await import("../usage.ts");
     const { readSecret } = await import("../secret.ts");
+    const { registryHost } = await import("../../registries/index.ts");
     if (!flags.username) throw new UsageError("--username is required", "idp login REGISTRY -u NAME --password-stdin");
-    const password = await readSecret(flags.passwordStdin ?? false, `password for ${flags.username}@${registry}: `);
+    // A configured registry name logs in to its host, with its entry's TLS settings.
+    const { host, tls } = await registryHost(registry);
+    const password = await readSecret(flags.passwordStdin ?? false, `password for ${flags.username}@${host}: `);
     const where = await login(
-      registry,
+      host,
       { username: flags.username, password },
-      { ...(await remoteOptions(flags)), store: flags.dockerConfig ? "docker" : "idp", skipVerify: flags.skipVerify ?? false },
+      { ...tls, ...(await remoteOptions(flags)), store: flags.dockerConfig ? "docker" : "idp", skipVerify: flags.skipVerify ?? false },
     );
-    info(`login succeeded for ${flags.username}@${registry}; saved in ${where}`);
+    info(`login succeeded for ${flags.username}@${host}; saved in ${where}`);
   });
   cli
     .command("logout <registry>", "Forget the saved credentials of a registry")
@@ -40,8 +44,10 @@ export function registerLogin(cli: CAC): void {
     .example("idp logout ghcr.io")
     .action(async (registry: string, flags: { dockerConfig?: boolean }) => {
       const { logout } = await import("../../remote/index.ts");
+      const { registryHost } = await import("../../registries/index.ts");
       const { info } = await import("../output.ts");
-      const removed = await logout(registry, { store: flags.dockerConfig ? "docker" : "idp" });
-      info(removed ? `logged out of ${registry}` : `no saved credentials for ${registry}`);
+      const { host } = await registryHost(registry);
+      const removed = await logout(host, { store: flags.dockerConfig ? "docker" : "idp" });
+      info(removed ? `logged out of ${host}` : `no saved credentials for ${host}`);
     });
 }

@@ -34,7 +34,8 @@ export function registerPush(cli: CAC): void {
     const { Progress, progressMode } = await import("../progress.ts");
     const { data, json } = await import("../output.ts");
     const { UsageError } = await import("../usage.ts");
-    const { ref, tags } = splitTags(await expandReference(reference));
+    const expanded = await expandReference(reference);
+    const { ref, tags } = splitTags(expanded.text);
     if (ref.digest) throw new UsageError("push takes a tag, not a digest", "idp push host/repo:tag PATH...");
     const config = flags.config === undefined ? undefined : parseConfig(flags.config, UsageError);
     const annotations = await readAnnotations(list(flags.annotation), flags.annotationFile);
@@ -44,7 +45,7 @@ export function registerPush(cli: CAC): void {
       fileAnnotations: annotations.files,
       ...(config ? { config } : {}),
     });
-    const target = await openReference(ref, flags, { create: true });
+    const target = await openReference(ref, flags, { create: true, ...(expanded.registry ? { registry: expanded.registry } : {}) });
     const progress = new Progress({ verb: "push", mode: progressMode(flags) });
     try {
       const counts = await pushArtifact(built, target, tags, { observer: progress, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
