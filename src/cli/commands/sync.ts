@@ -25,7 +25,7 @@ export function registerSync(cli: CAC): void {
       .option("--interval <duration>", "Run a pass this often until stopped (30s, 15m, 1h)")
       .option("--cron <expression>", "Run passes on this cron schedule (5 fields, UTC) until stopped")
       .option("--follow-deps", "Also replicate the dependency closure of every package synced (all rules)")
-      .option("--include-images", "With --follow-deps: also the images the packages' manifests run (all rules)")
+      .option("--include-images", "Also the images the synced packages' manifests run; implies --follow-deps (all rules)")
       .option("--state <file>", "Remember target digests here between runs (overrides the config's state)")
       .option("--json", "Print each pass's report as one line of JSON")
       .option("-q, --quiet", "Print only failures")
