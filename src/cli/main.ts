@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   cli.version(VERSION);
   const debug = argv.includes("--debug");
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  if (argv.includes("--version") || argv.includes("-v")) {
     process.stdout.write(`idp ${VERSION}\n`);
     return 0;
   }
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     cli.parse(["idp", "idp", ...args], { run: false });
-    if (cli.options.help || cli.options.version) return 0;
+    if (cli.options.help) return 0;
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) {
         printError(`unknown command ${JSON.stringify(cli.args[0])}`, "run `idp --help` for the list of commands");

@@ -6,15 +6,15 @@ export function registerPackage(cli: CAC): void {
   cli
     .command("package init [dir]", "Create a package: idp.yaml, an example manifest and an example Argo CD Application")
     .option("--name <name>", "Package name (default: derived from the directory name)")
-    .option("--version <version>", "First version (default 0.1.0)")
+    .option("--package-version <version>", "First version (default 0.1.0)")
     .option("--force", "Overwrite files that exist")
     .example("idp package init platform/ingress")
-    .example("idp package init . --name backstage --version 1.0.0")
-    .action(async (dir: string | undefined, flags: { name?: string; version?: string; force?: boolean }) => {
+    .example("idp package init . --name backstage --package-version 1.0.0")
+    .action(async (dir: string | undefined, flags: { name?: string; packageVersion?: string; force?: boolean }) => {
       const { initPackage } = await import("../../package/init.ts");
       const { info } = await import("../output.ts");
       const target = dir ?? ".";
-      const files = await initPackage(target, { ...(flags.name ? { name: flags.name } : {}), ...(flags.version ? { version: String(flags.version) } : {}), force: flags.force ?? false });
+      const files = await initPackage(target, { ...(flags.name ? { name: flags.name } : {}), ...(flags.packageVersion ? { version: String(flags.packageVersion) } : {}), force: flags.force ?? false });
       info(`created ${files.join(", ")} in ${target}; edit idp.yaml, then \`idp package validate ${target}\``);
     });
 
