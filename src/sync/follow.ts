@@ -40,37 +40,52 @@ export class Follower {
     if (facts) this.#roots.push({ item, digest: desc.digest, facts });
   }
 
-  /** The dependency (and image) items of every package observed. */
-  async expand(): Promise<SyncItem[]> {
-    const out: SyncItem[] = [];
+  /**
+   * The dependency (and image) items of every package observed. A package whose closure
+   * cannot be resolved (a conflict, an unreachable dependency) is a failure of its own; the
+   * others are still followed.
+   */
+  async expand(): Promise<{ items: SyncItem[]; failures: { item: SyncItem; error: unknown }[] }> {
+    const items: SyncItem[] = [];
+    const failures: { item: SyncItem; error: unknown }[] = [];
     for (const root of this.#roots) {
-      const rule = root.item.rule;
-      const resolution = await resolveDependencies(root.facts, this.#index, { registry: root.item.source.registry });
-      const packages = [{ repository: label(root.item.source), digest: root.digest, facts: root.facts }];
-      for (const p of resolution.packages) {
-        const ref = parseRegistryReference(p.repository);
-        const source = { registry: ref.registry, repository: ref.repository };
-        out.push({ kind: "dependency", rule, source, target: mapRepository(rule, ref.registry, ref.repository), reference: p.version, tag: p.version, digest: p.digest });
-        if (rule.options.includeImages) {
-          const facts = await this.#facts(p.repository, p.digest);
-          if (facts) packages.push({ repository: p.repository, digest: p.digest, facts });
-        }
+      try {
+        items.push(...(await this.#follow(root)));
+      } catch (error) {
+        failures.push({ item: { ...root.item, kind: "dependency" }, error });
       }
-      if (!rule.options.includeImages) continue;
-      for (const p of packages) {
-        const found = await this.#images(p.repository, p.digest, p.facts);
-        for (const note of found.notes) if (!this.notes.includes(`${p.facts.name}@${p.facts.version}: ${note}`)) this.notes.push(`${p.facts.name}@${p.facts.version}: ${note}`);
-        for (const image of found.images) {
-          const ref = parseRegistryReference(image);
-          out.push({
-            kind: "image",
-            rule,
-            source: { registry: ref.registry, repository: ref.repository },
-            target: mapRepository(rule, ref.registry, ref.repository),
-            reference: ref.digest ?? ref.tag ?? "latest",
-            tag: ref.tag,
-          });
-        }
+    }
+    return { items, failures };
+  }
+
+  async #follow(root: { item: SyncItem; digest: string; facts: NonNullable<PackageFacts> }): Promise<SyncItem[]> {
+    const out: SyncItem[] = [];
+    const rule = root.item.rule;
+    const resolution = await resolveDependencies(root.facts, this.#index, { registry: root.item.source.registry });
+    const packages = [{ repository: label(root.item.source), digest: root.digest, facts: root.facts }];
+    for (const p of resolution.packages) {
+      const ref = parseRegistryReference(p.repository);
+      const source = { registry: ref.registry, repository: ref.repository };
+      out.push({ kind: "dependency", rule, source, target: mapRepository(rule, ref.registry, ref.repository), reference: p.version, tag: p.version, digest: p.digest });
+      if (rule.options.includeImages) {
+        const facts = await this.#facts(p.repository, p.digest);
+        if (facts) packages.push({ repository: p.repository, digest: p.digest, facts });
+      }
+    }
+    if (!rule.options.includeImages) return out;
+    for (const p of packages) {
+      const found = await this.#images(p.repository, p.digest, p.facts);
+      for (const note of found.notes) if (!this.notes.includes(`${p.facts.name}@${p.facts.version}: ${note}`)) this.notes.push(`${p.facts.name}@${p.facts.version}: ${note}`);
+      for (const image of found.images) {
+        const ref = parseRegistryReference(image);
+        out.push({
+          kind: "image",
+          rule,
+          source: { registry: ref.registry, repository: ref.repository },
+          target: mapRepository(rule, ref.registry, ref.repository),
+          reference: ref.digest ?? ref.tag ?? "latest",
+          tag: ref.tag,
+        });
       }
     }
     return out;

@@ -92,12 +92,12 @@ async function syncOne(item: SyncItem, ctx: GroupContext, listed: Set<string>, k
   if (item.kind === "image" && platform) {
     desc = (await choosePlatform(source, desc, platform, item.reference.includes(":"), `${label(item.source)}:${item.reference}`)).descriptor;
   }
-  await ctx.onResolved?.(item, desc);
   const key = item.tag ?? `@${desc.digest}`;
   const { fastCheck, referrers } = item.rule.options;
   const nothing = { copied: 0, skippedBlobs: 0, mounted: 0, bytes: 0 };
   if (await alreadyThere(item, desc, ctx, listed, known[key], fastCheck)) {
     known[key] = desc.digest;
+    await ctx.onResolved?.(item, desc);
     if (!fastCheck && referrers && !ctx.dryRun) {
       // The manifest is there; referrers added since (a new signature) may not be.
       const { hooks, counts } = observingHooks(ctx.observer);
@@ -106,13 +106,18 @@ async function syncOne(item: SyncItem, ctx: GroupContext, listed: Set<string>, k
     }
     return { state: "skipped", ...nothing };
   }
-  if (ctx.dryRun) return { state: "copied", ...nothing };
+  if (ctx.dryRun) {
+    await ctx.onResolved?.(item, desc);
+    return { state: "copied", ...nothing };
+  }
   const result = await runCopy(
     { ref: { kind: "registry", ...item.source, digest: desc.digest }, target: knowing(source, desc), label: `${label(item.source)}@${desc.digest}` },
     { ref: { kind: "registry", ...item.target, ...(item.tag ? { tag: item.tag } : { digest: desc.digest }) }, target: ctx.stop.guard(target), label: label(item.target) },
     { referrers, concurrency: 4, signal: ctx.stop.signal, ...(ctx.observer ? { observer: ctx.observer } : {}) },
   );
   known[key] = desc.digest;
+  // After the copy: a package whose dependencies cannot be followed is still replicated itself.
+  await ctx.onResolved?.(item, desc);
   return { state: "copied", copied: result.copied, skippedBlobs: result.skipped, mounted: result.mounted, bytes: result.bytes };
 }
 

@@ -51,11 +51,11 @@ export async function runPass(config: SyncConfig, pass: number, options: PassOpt
     }
   }
   if (!options.stop.draining.aborted) {
-    let extra: SyncItem[] = [];
-    try {
-      extra = await follower.expand();
-    } catch (error) {
-      if (!interruption(error)) report.notes.push(`following dependencies failed: ${(error as Error).message}`);
+    const { items: extra, failures } = await follower.expand();
+    for (const f of failures) {
+      done(await guarded(f.item, options, () => {
+        throw f.error;
+      }));
     }
     for (const items of groups(extra.filter((i) => !synced.has(key(i))))) {
       if (options.stop.draining.aborted) break;

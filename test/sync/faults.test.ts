@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startDistribution } from "../helpers/distribution.ts";
 import { idpBinary, startIdp, tempDir, type RegistryUnderTest } from "../helpers/idp.ts";
 import { randomContent } from "../helpers/oci.ts";
-import { digestAt, pushSmallImage, type Pushed } from "../bundle/fixtures.ts";
+import { digestAt, pushSmallImage, writePackage, type Pushed } from "../bundle/fixtures.ts";
 import { startThrottle } from "../bundle/throttle.ts";
 import type { PassReport } from "../../src/sync/report.ts";
 import { byTarget, syncHarness } from "./setup.ts";
@@ -49,6 +49,17 @@ describe("failures", () => {
     expect(res.code).toBe(1);
     expect(res.report.repositories[0]!.errors[0]).toContain("ECONNREFUSED");
     noStack(res.stderr);
+  });
+
+  test("a package whose dependencies cannot be resolved is copied itself, and its closure is reported failed", async () => {
+    const dir = writePackage(work.path, { name: "broken", version: "1.0.0", dependencies: [{ repository: "platform/missing", version: "^1.0.0" }] });
+    const digest = (await idp(["package", "push", dir, `${a.host}/pkgs/broken`, "-q"])).stdout.trim();
+    const res = await sync(config(`sync:\n  - { source: ${a.host}, target: ${b.host}/deps, repositories: [pkgs/broken], followDeps: true }\n`));
+    expect(res.code).toBe(1);
+    expect(await digestAt(b.url, "deps/pkgs/broken", "1.0.0")).toBe(digest);
+    const failed = res.report.repositories.find((r) => r.kind === "dependency")!;
+    expect(failed.failed).toBe(1);
+    expect(failed.errors[0]).toContain("cannot resolve the dependencies of broken@1.0.0");
   });
 
   test("a bad config says where; a missing --config is a usage error", async () => {
