@@ -77,12 +77,14 @@ export function registerServe(cli: CAC): void {
           printError(`internal error on ${request.method} ${path}: ${(error as Error)?.stack ?? String(error)}`);
         },
       });
-      if (flags.json) data(JSON.stringify({ event: "listening", ...registry.summary }));
-      else info(bannerLines(registry.summary).join("\n"));
-      await untilSignalled(async (force) => {
+      // Handlers go in before the banner: whoever waits for the banner may signal at once.
+      const stopped = untilSignalled(async (force) => {
         info(force ? "stopping now" : "stopping: finishing requests in flight (Ctrl-C again to force)");
         await registry.stop(force);
       });
+      if (flags.json) data(JSON.stringify({ event: "listening", ...registry.summary }));
+      else info(bannerLines(registry.summary).join("\n"));
+      await stopped;
     });
 }
 
