@@ -32,6 +32,11 @@ export interface PushOptions {
   signal?: AbortSignal;
   /** Bytes sent so far, for progress. */
   onProgress?: (bytes: number) => void;
+  /**
+   * The caller has just asked `exists` and the store said no: a store that would check
+   * again before writing (a registry's HEAD) may skip that request.
+   */
+  knownAbsent?: boolean;
 }
 
 export interface Pusher {

@@ -27,6 +27,8 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
   const progress = (n: number) => options.onProgress?.(desc, n);
   const push: PushOptions & { reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>> } = {
     signal,
+    // graph.ts asked dst.exists() just before: spare the registry a second HEAD.
+    knownAbsent: true,
     // A remote destination that loses its upload session reopens the source at an offset.
     reopen: async (offset) => tap(await src.fetch(desc, { offset, signal }), source, offset, progress),
   };

@@ -62,7 +62,7 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
 
   async push(desc: Descriptor, body: Body, options: RemotePushOptions = {}): Promise<void> {
     if (isManifest(desc)) return this.pushManifest(desc, body, desc.digest);
-    if (await headExists(this.#ctx, desc, pushScopes(this.#ctx))) {
+    if (!options.knownAbsent && (await headExists(this.#ctx, desc, pushScopes(this.#ctx)))) {
       if (body instanceof ReadableStream) await body.cancel().catch(() => {});
       options.onProgress?.(desc.size);
       return;
