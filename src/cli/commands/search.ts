@@ -31,7 +31,7 @@ export function registerSearch(cli: CAC): void {
     for (const note of result.notes) info(note);
     for (const failure of result.failures) warn(`${failure.registry}: ${failure.message}`);
     const hits = result.hits.slice(0, limit);
-    if (flags.json) return json({ term, hits, failures: result.failures });
+    if (flags.json) return json({ term, hits, failures: result.failures.map(({ registry, message }) => ({ registry, message })) });
     if (hits.length === 0) return info(`nothing matches ${JSON.stringify(term)}`);
     data(table([["NAME", "LATEST", "DESCRIPTION", "WHERE"], ...hits.map((h) => [h.name, h.latest ?? "-", clip(h.description ?? ""), h.repository])]));
   });
@@ -50,7 +50,7 @@ export function registerSearch(cli: CAC): void {
     const { table } = await import("../table.ts");
     const { reports, failures } = await refreshAcross(registries, { remote: await remoteOptions(flags), full: flags.full ?? false });
     for (const failure of failures) warn(`${failure.registry}: ${failure.message}`);
-    if (flags.json) return json({ reports, failures });
+    if (flags.json) return json({ reports, failures: failures.map(({ registry, message }) => ({ registry, message })) });
     data(table([["REGISTRY", "REPOSITORIES", "CHANGED", "UNCHANGED", "REMOVED", "REQUESTS", "TIME"], ...reports.map((r) => [r.registry, String(r.repositories), String(r.changed), String(r.unchanged), String(r.removed), String(r.requests.listings + r.requests.tagLists + r.requests.manifests + r.requests.configs), `${r.ms} ms`])]));
     if (failures.length && reports.length === 0) throw failures[0]!.error;
   });
