@@ -108,6 +108,7 @@ export async function testRegistry(ctx: ProviderContext, options: TestOptions = 
   }
   report.checks.push(await tagListCheck(client, readRepo, seen));
   report.checks.push(await referrersCheck(client, readRepo, seen));
+  if (provider.kind === "dockerhub") await rateLimitCheck(client, seen);
   report.ms = Math.round(performance.now() - started);
   return report;
 }
@@ -149,6 +150,18 @@ async function referrersCheck(client: RegistryClient, repository: string | undef
   if (res.status === 404 && codes.includes("NAME_UNKNOWN")) return { name: "referrers", result: "unknown", detail: `${repository} does not exist yet` };
   if (res.status === 404) return { name: "referrers", result: "no", detail: "404: idp falls back to the referrers tag schema (sha256-<hex> tags)" };
   return { name: "referrers", result: res.status === 401 || res.status === 403 ? "restricted" : "unknown", detail: `answered ${res.status}` };
+}
+
+/**
+ * Docker Hub's pull allowance: a HEAD of the manifest Docker documents for the purpose
+ * (`ratelimitpreview/test`) answers with `ratelimit-limit`/`ratelimit-remaining` and does not
+ * count as a pull.
+ */
+async function rateLimitCheck(client: RegistryClient, seen: (res: Response) => void): Promise<void> {
+  const res = await client.request({ method: "HEAD", url: "/v2/ratelimitpreview/test/manifests/latest", scopes: [repositoryScope("ratelimitpreview/test", "pull")], headers: { Accept: MediaType.dockerManifest } }).catch(() => undefined);
+  if (!res) return;
+  seen(res);
+  await res.body?.cancel().catch(() => {});
 }
 
 function rateLimitOf(res: Response, report: TestReport): void {

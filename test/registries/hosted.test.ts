@@ -5,8 +5,9 @@ import { ghcrProvider } from "../../src/providers/ghcr.ts";
 import { giteaProvider } from "../../src/providers/gitea.ts";
 import { harborProvider } from "../../src/providers/harbor.ts";
 import { staticCredentials } from "../../src/remote/index.ts";
+import { testRegistry } from "../../src/registries/probe.ts";
 import { ACR_ACCESS, AAD_TOKEN, acrExchanges } from "./fixtures/acr.ts";
-import { HUB_PAT, HUB_USER, dockerHubExchanges } from "./fixtures/dockerhub.ts";
+import { HUB_PAT, HUB_USER, dockerHubExchanges, dockerHubRegistryExchanges } from "./fixtures/dockerhub.ts";
 import { GH_TOKEN, GH_USER, ghcrExchanges } from "./fixtures/ghcr.ts";
 import { GITEA_TOKEN, GITEA_USER, giteaExchanges } from "./fixtures/gitea.ts";
 import { HARBOR_SECRET, HARBOR_USER, harborExchanges } from "./fixtures/harbor.ts";
@@ -117,5 +118,21 @@ describe("ACR (replayed token exchange and registry)", () => {
     home.writeConfig(`registries:\n  acr:\n    url: ${replay.url}\n    provider: acr\n    credentials:\n      azure:\n        tokenEnv: AZURE_ACCESS_TOKEN\n`);
     const ctx = await contextOf(home, "acr");
     await expect(collect(acrProvider.listRepositories(ctx))).rejects.toThrow(/AZURE_ACCESS_TOKEN is not set/);
+  });
+});
+
+describe("registry test on Docker Hub (replayed registry)", () => {
+  test("reports the pull allowance, skips the write probes, and finds the catalog restricted", async () => {
+    replay = await startReplay(dockerHubRegistryExchanges());
+    home = testHome();
+    home.writeConfig(`registries:\n  hub:\n    url: ${replay.url}\n    provider: dockerhub\n`);
+    const report = await testRegistry(await contextOf(home, "hub"));
+    expect(report.rateLimit).toEqual({ limit: "100;w=21600", remaining: "76;w=21600" });
+    expect(report.auth).toMatchObject({ scheme: "bearer", service: "registry.docker.io" });
+    const results = Object.fromEntries(report.checks.map((c) => [c.name, c.result]));
+    expect(results).toMatchObject({ catalog: "restricted", chunkedUpload: "skipped", mount: "skipped", delete: "skipped" });
+    // Nothing was pushed: no upload was ever started.
+    expect(replay.requests.some((r) => r.path.includes("/blobs/uploads/"))).toBe(false);
+    replay.assertAllUsed();
   });
 });
