@@ -57,11 +57,20 @@ export interface RegistryFlags extends RemoteFlags {
   registry?: string;
 }
 
-/** The registry host-less dependency repositories (`team/pkg`) live in. */
-export function defaultRegistry(flags: RegistryFlags, env: Record<string, string | undefined> = process.env): string {
-  return (flags.registry ?? env.IDP_DEFAULT_REGISTRY ?? "127.0.0.1:5000").replace(/^https?:\/\//, "").replace(/\/+$/, "");
+/**
+ * The registry host-less dependency repositories (`team/pkg`) live in: `--registry` (a host
+ * or a configured registry name), else $IDP_DEFAULT_REGISTRY, else the default registry of
+ * registries.yaml, else the local `idp serve` at 127.0.0.1:5000.
+ */
+export async function defaultRegistry(flags: RegistryFlags, env: Record<string, string | undefined> = process.env): Promise<string> {
+  const { loadRegistries, registryHost, resolveRegistry } = await import("../registries/index.ts");
+  const given = flags.registry ?? env.IDP_DEFAULT_REGISTRY;
+  if (given) return (await registryHost(given, env)).host;
+  const config = await loadRegistries(env);
+  const configured = config.default === undefined ? undefined : resolveRegistry(config, config.default);
+  return configured?.host ?? "127.0.0.1:5000";
 }
 
 export function withRegistryFlag(command: Command): Command {
-  return command.option("--registry <host>", "Registry for dependencies written without one, e.g. platform/base (default $IDP_DEFAULT_REGISTRY or 127.0.0.1:5000)");
+  return command.option("--registry <host>", "Registry (host or configured name) for dependencies written without one, e.g. platform/base (default $IDP_DEFAULT_REGISTRY, the default in registries.yaml, or 127.0.0.1:5000)");
 }

@@ -51,7 +51,7 @@ export function registerBundle(cli: CAC): void {
     if (existsSync(flags.output) && !flags.force) throw new UsageError(`${flags.output} exists`, "choose another name, or pass --force to replace it");
     const index = registryPackageIndex(await remoteOptions(flags));
     const plan = await planBundle(references, index, {
-      registry: defaultRegistry(flags),
+      registry: await defaultRegistry(flags),
       includeImages: flags.includeImages ?? false,
       ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
     });

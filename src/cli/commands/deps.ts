@@ -51,7 +51,7 @@ async function run(mode: "resolve" | "tree" | "lock" | "update", dir: string | u
   const target = dir ?? ".";
   const index = registryPackageIndex(await remoteOptions(flags));
   const result = await lockDependencies(target, index, {
-    registry: defaultRegistry(flags),
+    registry: await defaultRegistry(flags),
     includePrerelease: flags.prerelease ?? false,
     locked: flags.locked ?? false,
     dryRun: mode === "resolve" || mode === "tree",

@@ -75,7 +75,7 @@ export function registerPackageRemote(cli: CAC): void {
       const pulled = await pullPackageClosure(source, flags.output ?? ".", {
         withDeps: flags.withDeps ?? false,
         overwrite: flags.overwrite ?? false,
-        registry: defaultRegistry(flags),
+        registry: await defaultRegistry(flags),
         remote: await remoteOptions(flags),
         observer: progress,
       });
