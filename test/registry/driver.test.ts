@@ -89,6 +89,26 @@ function driverContract(name: string, make: () => { driver: Driver; cleanup(): v
       expect(await driver.remove("rm/t")).toBe(false);
     });
 
+    test("touch renews changedMs (the gc grace window) without changing bytes or modifiedMs", async () => {
+      await driver.put("t/file", "same");
+      const before = (await driver.stat("t/file"))!;
+      await Bun.sleep(20);
+      expect(await driver.touch("t/file")).toBe(true);
+      const after = (await driver.stat("t/file"))!;
+      expect(after.changedMs).toBeGreaterThan(before.changedMs);
+      expect(after.modifiedMs).toBe(before.modifiedMs);
+      expect(text(await driver.read("t/file"))).toBe("same");
+      expect(await driver.touch("t/missing")).toBe(false);
+    });
+
+    test("modifiedMs moves when the content is replaced", async () => {
+      await driver.put("m/file", "one");
+      const first = (await driver.stat("m/file"))!.modifiedMs;
+      await Bun.sleep(20);
+      await driver.put("m/file", "two");
+      expect((await driver.stat("m/file"))!.modifiedMs).toBeGreaterThan(first);
+    });
+
     test("paths with empty, . or .. segments are refused", async () => {
       for (const bad of ["../x", "a/../b", "a//b", "./a", "", "a/"]) {
         await expect(driver.stat(bad)).rejects.toThrow(/bad storage path/);
