@@ -77,7 +77,6 @@ export async function planBundle(references: readonly string[], index: StorePack
  */
 export async function addReference(plan: PlanBuilder, index: StorePackageIndex, ref: RegistryReference): Promise<void> {
   const repository = `${ref.registry}/${ref.repository}`;
-  const label = formatReference(ref);
   const store = await index.store(repository);
   const descriptor = await store.resolve(referenceTarget(ref));
   const reference = formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: "latest" } : ref);
