@@ -1,3 +1,4 @@
+import { formatSize } from "../../src/config/units.ts";
 /** What a gc run did (or, with dryRun, would do). */
 export interface GcReport {
   dryRun: boolean;
@@ -64,18 +65,5 @@ export function summaryLines(r: GcReport): string[] {
   ];
 }
 
-/**
- * Bytes as people read them.
- *
- * @example formatBytes(1536) // "1.5 KiB"
- */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+/** Bytes as people read them (idp's one formatting). */
+export const formatBytes = formatSize;

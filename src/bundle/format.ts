@@ -1,3 +1,4 @@
+import { formatSize } from "../config/units.ts";
 import type { BundleInspection } from "./inspect.ts";
 import type { Note } from "./entries.ts";
 
@@ -6,21 +7,8 @@ import type { Note } from "./entries.ts";
  * instead). Pure functions, so tests can read them.
  */
 
-/**
- * Bytes for people.
- *
- * @example bytes(1536) // "1.5 KiB"
- */
-export function bytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** Bytes for people (idp's one formatting). */
+export const bytes = formatSize;
 
 const short = (digest: string) => digest.slice(0, digest.indexOf(":") + 13);
 

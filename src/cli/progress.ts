@@ -1,4 +1,5 @@
 import type { TransferObserver } from "../client/observe.ts";
+import { formatSize } from "../config/units.ts";
 import { colour } from "./output.ts";
 
 /**
@@ -140,17 +141,8 @@ function pastTense(verb: string): string {
   return verb.endsWith("y") ? `${verb.slice(0, -1)}ied` : verb.endsWith("e") ? `${verb}d` : `${verb}ed`;
 }
 
-/** 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** 1536 → "1.5 KiB" (one formatting for every size idp prints). */
+export const formatBytes = formatSize;
 
 /** 75.2 → "1m15s". */
 export function formatDuration(seconds: number): string {

@@ -68,9 +68,9 @@ export function parseAge(text: string, what = "age"): number {
 }
 
 /**
- * A size for people: binary units with one decimal.
+ * A size for people: binary units, one decimal below 10, whole numbers above.
  *
- * @example formatSize(1536) // "1.5 KiB"
+ * @example formatSize(1536) // "1.5 KiB"; formatSize(512 * 1024 ** 2) // "512 MiB"
  */
 export function formatSize(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -80,5 +80,5 @@ export function formatSize(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { formatSize } from "../config/units.ts";
 import { parseYamlDocuments } from "../config/yaml.ts";
 import { listPackageFiles, type PackageFile } from "./files.ts";
 import { inspectPackageSpec, type Problem } from "./load.ts";
@@ -63,9 +64,9 @@ export async function validatePackage(dir: string, limits: ValidationLimits = DE
     await checkFile(dir, file, scope ? "kustomize" : kind, seen, report, scope);
   }
   if (report.totalBytes > limits.maxPackageBytes) {
-    problems.push({ severity: "error", file: ".", message: `package is ${mib(report.totalBytes)} uncompressed, over the ${mib(limits.maxPackageBytes)} limit` });
+    problems.push({ severity: "error", file: ".", message: `package is ${formatSize(report.totalBytes)} uncompressed, over the ${formatSize(limits.maxPackageBytes)} limit` });
   } else if (report.totalBytes > limits.warnPackageBytes) {
-    problems.push({ severity: "warning", file: ".", message: `package is ${mib(report.totalBytes)}; Argo CD's repo-server refuses directories whose manifests exceed 10 MB unless its limit is raised` });
+    problems.push({ severity: "warning", file: ".", message: `package is ${formatSize(report.totalBytes)}; Argo CD's repo-server refuses directories whose manifests exceed 10 MB unless its limit is raised` });
   }
   problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
   return report;
@@ -103,11 +104,7 @@ async function checkFile(dir: string, file: PackageFile, kind: PackageKind, seen
     }
     const bytes = new TextEncoder().encode(JSON.stringify(obj)).byteLength;
     if (bytes > MAX_OBJECT_BYTES) {
-      report.problems.push({ severity: "error", file: file.path, line: doc.line, message: `${describeObject(obj)} is ${mib(bytes)}; Kubernetes stores objects up to about 1.5 MiB` });
+      report.problems.push({ severity: "error", file: file.path, line: doc.line, message: `${describeObject(obj)} is ${formatSize(bytes)}; Kubernetes stores objects up to about 1.5 MiB` });
     }
   }
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
