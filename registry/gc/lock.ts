@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { IdpError } from "../../src/errors/index.ts";
 import type { Driver } from "../storage/driver.ts";
+import { processAlive } from "../../src/util/process.ts";
 
 /**
  * Who is working on a storage root, as small files under `<root>/run/`:
@@ -30,7 +31,7 @@ export type ServerClaim = v.InferOutput<typeof ServeSchema>;
  */
 export async function liveServer(driver: Driver): Promise<ServerClaim | undefined> {
   const claim = await readJson(driver, SERVE_FILE, ServeSchema);
-  return claim && claim.pid !== process.pid && alive(claim.pid) ? claim : undefined;
+  return claim && claim.pid !== process.pid && processAlive(claim.pid) ? claim : undefined;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function claimRoot(driver: Driver, socket: string | null): Promise<
   // one of the two always sees the other.
   await driver.put(SERVE_FILE, JSON.stringify({ pid: process.pid, socket }));
   const gc = await readJson(driver, GC_LOCK, LockSchema);
-  if (gc && gc.pid !== process.pid && alive(gc.pid)) {
+  if (gc && gc.pid !== process.pid && processAlive(gc.pid)) {
     await driver.remove(SERVE_FILE);
     throw new IdpError(`idp registry gc (pid ${gc.pid}) is working on storage root ${driver.location}`, {
       hint: "start the server when it has finished; gc hands its work to a running server instead",
@@ -81,7 +82,7 @@ export async function acquireGcLock(driver: Driver): Promise<() => Promise<void>
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await driver.create(GC_LOCK, body)) return async () => void (await driver.remove(GC_LOCK));
     const holder = await readJson(driver, GC_LOCK, LockSchema);
-    if (holder && alive(holder.pid)) {
+    if (holder && processAlive(holder.pid)) {
       throw new GcBusyError(`gc is already running on ${driver.location} (pid ${holder.pid}, since ${holder.started})`);
     }
     await driver.remove(GC_LOCK);
@@ -100,11 +101,3 @@ async function readJson<T extends v.GenericSchema>(driver: Driver, path: string,
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

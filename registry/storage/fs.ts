@@ -18,6 +18,7 @@ import { readdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { NotFoundError } from "../../src/errors/index.ts";
 import type { Driver, FileStat, Writer } from "./driver.ts";
+import { processAlive } from "../../src/util/process.ts";
 
 /**
  * Driver over a directory. Metadata calls (stat, link, unlink, readdir, utimes) and writes
@@ -270,14 +271,6 @@ class FdWriter implements Writer {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;

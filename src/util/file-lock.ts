@@ -1,5 +1,6 @@
 import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { InvalidInputError } from "../errors/index.ts";
+import { processAlive } from "./process.ts";
 
 export interface FileLockOptions {
   /** Give up after waiting this long (default 30 s). */
@@ -65,17 +66,9 @@ function isAbandoned(path: string, staleMs: number): boolean {
     const pid = Number(readFileSync(path, "utf8").trim());
     // An empty file is a lock being written right now: not abandoned.
     if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-    return pid !== process.pid && !alive(pid);
+    return pid !== process.pid && !processAlive(pid);
   } catch {
     return false;
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

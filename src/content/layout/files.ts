@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { processAlive } from "../../util/process.ts";
 
 /**
  * Crash-safe file writing for the layout store. Bytes go to a temporary file inside the
@@ -113,18 +114,10 @@ export async function sweepTemporaryFiles(root: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(join(root, INGEST_DIR)).catch(() => [] as string[])) {
     const pid = Number(name.split("-")[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
+    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
     await rm(join(root, INGEST_DIR, name), { force: true, recursive: true });
     removed++;
   }
   return removed;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
