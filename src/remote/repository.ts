@@ -11,6 +11,9 @@ import { MAX_MANIFEST_BYTES, deleteContent, getManifest, headExists, isManifest,
 import { addToReferrersIndex, listReferrers } from "./referrers.ts";
 import { uploadBlob, type UploadOptions, type UploadTuning } from "./upload.ts";
 
+/** Blob uploads under way in this process, by registry, repository and digest. */
+const inFlight = new Map<string, Promise<void>>();
+
 /** Push options a remote understands beyond the Target contract's. */
 export interface RemotePushOptions extends PushOptions {
   /** Opens the source again at an offset, so a lost upload session can start over. */
@@ -62,6 +65,27 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
 
   async push(desc: Descriptor, body: Body, options: RemotePushOptions = {}): Promise<void> {
     if (isManifest(desc)) return this.pushManifest(desc, body, desc.digest);
+    // One upload per blob and repository at a time in this process: copies of several tags
+    // sharing a layer would otherwise upload it side by side, which wastes bandwidth and
+    // trips registries whose commit is not atomic (Distribution 2.8 can then refuse a
+    // manifest as referring to an unknown blob while the twin upload rewrites its link).
+    const key = `${this.#ctx.client.endpoint.base}/${this.repository}@${desc.digest}`;
+    const twin = inFlight.get(key);
+    if (twin && (await twin.then(() => true, () => false))) {
+      if (body instanceof ReadableStream) await body.cancel().catch(() => {});
+      options.onProgress?.(desc.size);
+      return;
+    }
+    const upload = this.#pushBlob(desc, body, options);
+    inFlight.set(key, upload);
+    try {
+      await upload;
+    } finally {
+      if (inFlight.get(key) === upload) inFlight.delete(key);
+    }
+  }
+
+  async #pushBlob(desc: Descriptor, body: Body, options: RemotePushOptions): Promise<void> {
     if (!options.knownAbsent && (await headExists(this.#ctx, desc, pushScopes(this.#ctx)))) {
       if (body instanceof ReadableStream) await body.cancel().catch(() => {});
       options.onProgress?.(desc.size);
