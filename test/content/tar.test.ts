@@ -106,3 +106,22 @@ describe("tar store", () => {
     await expect(store.resolve("nope")).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe("indexTar on a tar cut between two entries", () => {
+  test("a tar without its end-of-archive marker is reported truncated, not read as a shorter archive", async () => {
+    const dir = tempDir("idp-tar-cut-");
+    try {
+      writeFileSync(join(dir.path, "a.txt"), "a".repeat(100));
+      writeFileSync(join(dir.path, "b.txt"), "b".repeat(100));
+      const file = join(dir.path, "x.tar");
+      await run(["tar", "-cf", file, "-C", dir.path, "a.txt", "b.txt"]);
+      expect([...(await indexTar(file)).keys()].sort()).toEqual(["a.txt", "b.txt"]);
+      const { truncateSync } = await import("node:fs");
+      truncateSync(file, 1024); // exactly after a.txt's header and data block
+      await expect(indexTar(file)).rejects.toThrow(/is truncated: it ends at byte 1024 without the end-of-archive marker/);
+      await expect(indexTar(file)).rejects.toBeInstanceOf(InvalidInputError);
+    } finally {
+      dir.remove();
+    }
+  });
+});

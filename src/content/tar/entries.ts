@@ -41,9 +41,13 @@ async function walk(handle: FileHandle, fileSize: number, where: string): Promis
   let gex: Pax | undefined;
   let longPath: string | undefined;
   let longLink: string | undefined;
+  let ended = false;
   while (position + BLOCK <= fileSize) {
     await readExactly(handle, block, position, where);
-    if (block.every((b) => b === 0)) break;
+    if (block.every((b) => b === 0)) {
+      ended = true;
+      break;
+    }
     const header = new Header(block, 0, ex, gex);
     if (!header.cksumValid) throw new InvalidInputError(`${where} is not a valid tar: bad header checksum at byte ${position}`);
     const size = header.size ?? 0;
@@ -80,6 +84,9 @@ async function walk(handle: FileHandle, fileSize: number, where: string): Promis
     }
     position = dataStart + Math.ceil(size / BLOCK) * BLOCK;
   }
+  // Every tar writer ends the archive with zero blocks; a file that stops without them was
+  // cut short, even when the cut happens to fall between two entries.
+  if (!ended) throw new InvalidInputError(`${where} is truncated: it ends at byte ${fileSize} without the end-of-archive marker`);
   return entries;
 }
 
