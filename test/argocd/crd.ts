@@ -6,7 +6,7 @@ import { parse } from "yaml";
 /**
  * Stand-in for the Kubernetes API server admitting Argo CD objects: no cluster runs here, so
  * every object idp renders is checked against the real Argo CD 3.6 CustomResourceDefinitions
- * (shared/fixtures/argocd-crds) with a JSON-schema validator over each CRD's openAPIV3Schema.
+ * (test/fixtures/upstream/argocd-crds) with a JSON-schema validator over each CRD's openAPIV3Schema.
  *
  * The API server prunes fields a structural schema does not declare; pruning would hide a
  * typo (`targetRevison`) until Argo CD ignores it in a cluster. So here an undeclared field is
@@ -15,7 +15,7 @@ import { parse } from "yaml";
  * ObjectMeta fields idp writes checks it instead.
  */
 
-export const CRD_DIR = resolve(import.meta.dir, "../../../shared/fixtures/argocd-crds");
+export const CRD_DIR = resolve(import.meta.dir, "../fixtures/upstream/argocd-crds");
 const CRD_FILES = { Application: "application-crd.yaml", ApplicationSet: "applicationset-crd.yaml", AppProject: "appproject-crd.yaml" } as const;
 export type ArgoKind = keyof typeof CRD_FILES;
 
@@ -55,7 +55,7 @@ function strict(node: unknown): unknown {
 
 function loadSchema(kind: ArgoKind): Schema {
   const path = join(CRD_DIR, CRD_FILES[kind]);
-  if (!existsSync(path)) throw new Error(`${path} is missing: the Argo CD CRD fixtures live in shared/fixtures/argocd-crds`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: the Argo CD CRD fixtures live in test/fixtures/upstream/argocd-crds`);
   const crd = parse(readFileSync(path, "utf8")) as { spec: { names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
   if (crd.spec.names.kind !== kind) throw new Error(`${path} defines ${crd.spec.names.kind}, not ${kind}`);
   const version = crd.spec.versions.find((v) => v.name === "v1alpha1");

@@ -10,7 +10,7 @@ import { run } from "../helpers/process.ts";
  */
 
 export const EXAMPLES = join(REPO_ROOT, "examples/packages");
-export const FIXTURES = join(REPO_ROOT, "../shared/fixtures/idpbuilder-custom-packages");
+export const FIXTURES = join(REPO_ROOT, "test/fixtures/upstream/idpbuilder-custom-packages");
 
 export interface World {
   server: IdpServer;

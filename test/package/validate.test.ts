@@ -7,7 +7,7 @@ import { readPackageSpec } from "../../src/package/load.ts";
 import { validatePackage } from "../../src/package/validate.ts";
 import { tempDir } from "../helpers/idp.ts";
 
-const FIXTURES = join(import.meta.dir, "../../../shared/fixtures/idpbuilder-custom-packages");
+const FIXTURES = join(import.meta.dir, "../fixtures/upstream/idpbuilder-custom-packages");
 
 const work = tempDir("idp-validate-");
 afterAll(() => work.remove());
