@@ -100,6 +100,8 @@ export const ServeConfigSchema = v.strictObject({
       maxManifestBytes: v.optional(PositiveCount, 4 * 1024 * 1024),
       /** 0: no limit. */
       maxBlobBytes: v.optional(Count, 0),
+      /** Most bytes the storage root may hold (blobs, manifests, uploads); 0: no limit. */
+      maxStorageBytes: v.optional(Count, 0),
       maxTagsPage: v.optional(PositiveCount, 10_000),
       maxCatalogPage: v.optional(PositiveCount, 1_000),
       /** Upload requests streaming at once (POST with a body, PATCH, PUT); more get 429 (d-15). */

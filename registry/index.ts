@@ -84,6 +84,7 @@ export async function startRegistry(
     strictReferences: config.strictReferences,
     maxManifestBytes: config.limits.maxManifestBytes,
     maxBlobBytes: config.limits.maxBlobBytes || undefined,
+    maxStorageBytes: config.limits.maxStorageBytes || undefined,
     onUploadBytes: metrics ? (bytes) => metrics.bytesIn.inc([], bytes) : undefined,
   });
   const log = config.log.access ? new AccessLog({ json: config.log.format === "json" || (config.log.format === "auto" && !process.stderr.isTTY) }) : undefined;

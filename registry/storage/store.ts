@@ -9,6 +9,7 @@ import type { Driver } from "./driver.ts";
 import { REPOSITORIES, blobPath, decodeRepo, repoBlobPath } from "./paths.ts";
 import { RepoIndex, type ManifestRecord } from "./repo-index.ts";
 import { Uploads, type ChunkRange, type UploadStatus } from "./uploads.ts";
+import { StorageBudget } from "./budget.ts";
 import { blobUnknown, checkDigestSyntax, checkName, checkPushDigest, manifestUnknown, paginate, resolveReference, storableDigest, type Page } from "./checks.ts";
 
 export type { Page } from "./checks.ts";
@@ -25,6 +26,8 @@ export interface RegistryStoreOptions {
   maxManifestBytes?: number;
   /** Largest blob accepted, bytes (default: no limit). */
   maxBlobBytes?: number;
+  /** Most bytes the storage root may hold (content store and uploads; default: no limit). */
+  maxStorageBytes?: number;
   /** Told the size of every upload chunk as it arrives (metrics count bytes in with it). */
   onUploadBytes?: (bytes: number) => void;
 }
@@ -52,6 +55,7 @@ export class RegistryStore {
   readonly maxManifestBytes: number;
   #index: RepoIndex;
   #uploads: Uploads;
+  #budget: StorageBudget | undefined;
   #strict: boolean;
   /** Parsed manifest facts by digest; content-addressed, so never stale. */
   #infos = new Map<string, ManifestInfo | null>();
@@ -61,7 +65,8 @@ export class RegistryStore {
     this.maxManifestBytes = options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES;
     this.#strict = options.strictReferences ?? false;
     this.#index = new RepoIndex(this.driver);
-    this.#uploads = new Uploads(this.driver, { maxBlobBytes: options.maxBlobBytes, onBytes: options.onUploadBytes });
+    this.#budget = options.maxStorageBytes ? new StorageBudget(this.driver, options.maxStorageBytes) : undefined;
+    this.#uploads = new Uploads(this.driver, { maxBlobBytes: options.maxBlobBytes, onBytes: options.onUploadBytes, budget: this.#budget });
   }
 
   // ---- repositories ----------------------------------------------------------------
@@ -373,7 +378,9 @@ export class RegistryStore {
   /** Moves a verified file into the content store and links it into `repo`. */
   /** Puts small content (a manifest) into the content store unless it is there. */
   async #storeBytes(digest: string, bytes: Uint8Array): Promise<void> {
-    if (!(await this.driver.stat(blobPath(digest)))) await this.driver.create(blobPath(digest), bytes);
+    if (await this.driver.stat(blobPath(digest))) return;
+    await this.#budget?.admit(bytes.byteLength);
+    await this.driver.create(blobPath(digest), bytes);
   }
 
   async #publish(repo: string, digest: string, from: string): Promise<void> {

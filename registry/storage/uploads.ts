@@ -3,6 +3,7 @@ import { Digester, DIGEST_ALGORITHMS, type DigestAlgorithm } from "../../src/oci
 import { RegistryError } from "../errors.ts";
 import type { Driver, Writer } from "./driver.ts";
 import { KeyedMutex } from "../../src/util/keyed-mutex.ts";
+import type { StorageBudget } from "./budget.ts";
 import { UPLOADS, uploadDataPath, uploadDir, uploadInfoPath } from "./paths.ts";
 
 /** Upload ids are server-made random UUIDs; anything else is unknown before any file access. */
@@ -45,10 +46,13 @@ export class Uploads {
   #maxBlobBytes: number;
   #onBytes: ((bytes: number) => void) | undefined;
 
-  constructor(driver: Driver, options: { maxBlobBytes?: number; onBytes?: ((bytes: number) => void) | undefined } = {}) {
+  #budget: StorageBudget | undefined;
+
+  constructor(driver: Driver, options: { maxBlobBytes?: number; onBytes?: ((bytes: number) => void) | undefined; budget?: StorageBudget | undefined } = {}) {
     this.#onBytes = options.onBytes;
     this.#driver = driver;
     this.#maxBlobBytes = options.maxBlobBytes ?? Number.POSITIVE_INFINITY;
+    this.#budget = options.budget;
   }
 
   async start(repository: string, algorithm: DigestAlgorithm = "sha256"): Promise<UploadStatus> {
@@ -146,6 +150,7 @@ export class Uploads {
       if (live.digester.size + chunk.byteLength > this.#maxBlobBytes) {
         throw new RegistryError("SIZE_INVALID", `blob exceeds the limit of ${this.#maxBlobBytes} bytes`, { status: 413 });
       }
+      if (this.#budget) await this.#budget.admit(chunk.byteLength);
       writer.write(chunk);
       live.digester.update(chunk);
       this.#onBytes?.(chunk.byteLength);

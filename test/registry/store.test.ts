@@ -80,6 +80,23 @@ describe("limits", () => {
     expect((await a.request(`/v2/l/b/blobs/uploads/?digest=${digestOf(small)}`, { method: "POST", body: small })).status).toBe(201);
   });
 
+  test("a storage limit refuses uploads and manifests that would pass it, with 413 DENIED", async () => {
+    const a = app({ maxStorageBytes: 5000 });
+    const first = crypto.getRandomValues(new Uint8Array(3000));
+    expect((await a.request(`/v2/l/q/blobs/uploads/?digest=${digestOf(first)}`, { method: "POST", body: first })).status).toBe(201);
+    const second = crypto.getRandomValues(new Uint8Array(3000));
+    const refused = await a.request(`/v2/l/q/blobs/uploads/?digest=${digestOf(second)}`, { method: "POST", body: second });
+    expect(refused.status).toBe(413);
+    const body = (await refused.json()) as { errors: { code: string; message: string }[] };
+    expect(body.errors[0]!.code).toBe("DENIED");
+    expect(body.errors[0]!.message).toContain("storage limit of 4.9 KiB is reached");
+    const small = crypto.getRandomValues(new Uint8Array(1900));
+    expect((await a.request(`/v2/l/q/blobs/uploads/?digest=${digestOf(small)}`, { method: "POST", body: small })).status).toBe(201);
+    const image = makeImage({ layerSize: 10 });
+    const manifest = await a.request("/v2/l/q/manifests/v1", { method: "PUT", body: image.manifest.bytes, headers: { "Content-Type": image.mediaType } });
+    expect(manifest.status).toBe(413);
+  });
+
   test("a configured manifest limit answers 413", async () => {
     const a = app({ maxManifestBytes: 100 });
     const image = makeImage();
