@@ -78,13 +78,16 @@ export function repushTable(repushes: { registry: string; client: ClientId; resu
   const byRegistry = Map.groupBy(repushes, (r) => r.registry);
   for (const [registry, list] of byRegistry) {
     const time = new Map(list.map((r) => [r.client, r.result.seconds]));
-    const parts = PEERS.filter((p) => time.has(p)).map((p) => {
+    const ratios = PEERS.filter((p) => time.has(p)).map((p) => {
       const idp = time.get(p === "oras" ? "idp" : "idp-layout");
-      return idp === undefined ? `${p} –` : `idp/${p} ${(time.get(p)! / idp).toFixed(2)}×`;
+      return { p, r: idp === undefined ? undefined : time.get(p)! / idp };
     });
+    const parts = ratios.map(({ p, r }) => (r === undefined ? `${p} –` : `idp/${p} ${r.toFixed(2)}×`));
+    const known = ratios.map(({ r }) => r).filter((r): r is number => r !== undefined);
+    const fastest = known.length > 0 && Math.min(...known) >= 1;
     const bytes = list.filter((r) => r.result.reportedBytes !== undefined).map((r) => `${r.client} ${r.result.reportedBytes}`);
     const zero = list.every((r) => r.result.reportedBytes === undefined || r.result.reportedBytes === 0);
-    lines.push(`${registry}: speed ratios ${parts.join(", ")}; idp uploaded ${bytes.join(", ")} bytes (target 0: ${zero ? "met" : "NOT met"})`);
+    lines.push(`${registry}: speed ratios ${parts.join(", ")} (target ≥ best peer: ${fastest ? "met" : "NOT met"}); idp uploaded ${bytes.join(", ")} bytes (target 0: ${zero ? "met" : "NOT met"})`);
   }
   return lines;
 }

@@ -32,7 +32,7 @@ export interface Workload {
   unit: "MiB/s" | "ops/s" | "s";
   higher: boolean;
   target: { over: "skopeo" | "best"; ratio: number };
-  /** Also run plain curl, whose rate bounds every client's (see curlClient). */
+  /** Also run plain curl, to show what the registry allows (see curlClient). */
   ceiling?: boolean;
   /** Runs once per round (the small-artifact workloads count many operations in one run). */
   run(registry: Registry, client: Client, ctx: Ctx, round: number): Promise<number>;
