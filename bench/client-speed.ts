@@ -178,7 +178,8 @@ try {
   out(`rounds ${rounds} (medians), ${smallCount} small artifacts; registries: ${registries.map((r) => r.name).join(", ")}`);
   out("ratios are idp's speed over the peer's (above 1: idp faster); oras is compared with idp push/pull (files),");
   out("skopeo and crane with idp copy (OCI layouts), the same job on the same input. curl is no peer: plain");
-  out("requests, fewest possible, no checks; with the best peer it shows what the registry takes here.\n");
+  out("requests, fewest possible, no checks; with the best peer it shows what the registry takes here.");
+  out("Every command runs with a fresh HOME and IDP_HOME: idp pull's local cache starts empty each time.\n");
   for (const line of resultTable(workloads, results, [...all, curl])) out(line);
   if (repushes.length) {
     out("\n### re-push of the unchanged 512 MiB artifact (same repository and tag, through a counting proxy; median of 3)\n");
