@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { ipVersion } from "../src/util/ip.ts";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { InvalidInputError } from "../src/errors/index.ts";
@@ -198,7 +198,7 @@ export function parseListen(value: string): Listen | undefined {
   const hostname = match[1] ?? match[2] ?? "";
   const port = Number(match[3]);
   if (port > 65535) return undefined;
-  if (match[1] !== undefined && isIP(match[1]) !== 6) return undefined;
+  if (match[1] !== undefined && ipVersion(match[1]) !== 6) return undefined;
   return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
 }
 

@@ -7,7 +7,6 @@ import { InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { Digester, digestOf } from "../oci/digest.ts";
 import { Annotation, MediaType } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
-import { packLayerToFile } from "../pack/index.ts";
 import { observingHooks, type TransferCounts, type TransferObserver } from "./observe.ts";
 import { StagedContent } from "./staged.ts";
 
@@ -62,6 +61,8 @@ export async function buildArtifact(paths: readonly PushPath[], options: BuildOp
       const extra = options.fileAnnotations?.[title] ?? {};
       if (info.isDirectory()) {
         const file = join(work, `layer-${layers.length}.tgz`);
+        // Packing (zlib, tar) loads only when a directory is pushed.
+        const { packLayerToFile } = await import("../pack/index.ts");
         const packed = await packLayerToFile([{ path: p.path, name: title }], file);
         const desc: Descriptor = {
           mediaType: p.mediaType ?? MediaType.ociLayerGzip,

@@ -3,7 +3,6 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { idpHome } from "../config/home.ts";
-import { issuePath, parseYamlDocuments } from "../config/yaml.ts";
 import { InvalidInputError } from "../errors/index.ts";
 import { describeIssue } from "../oci/schemas.ts";
 import { RegistriesFileSchema, type RegistriesFile, type RegistryEntry } from "./schema.ts";
@@ -88,6 +87,8 @@ export async function loadRegistries(env: Record<string, string | undefined> = p
 export async function readRegistriesFile(path: string): Promise<RegistriesFile | undefined> {
   const file = Bun.file(path);
   if (!(await file.exists())) return undefined;
+  // The YAML parser loads only when there is a file: most commands run without one.
+  const { issuePath, parseYamlDocuments } = await import("../config/yaml.ts");
   const { documents, errors } = parseYamlDocuments(await file.text());
   const syntax = errors[0];
   if (syntax) throw new InvalidInputError(`${path}:${syntax.line}:${syntax.col}: ${syntax.message}`, { hint: "fix the YAML syntax" });

@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { ipVersion } from "../../util/ip.ts";
 import { InvalidInputError, InvalidReferenceError } from "../../errors/index.ts";
 
 /** How to reach one registry host: the URL base and the connection settings fetch needs. */
@@ -78,7 +78,7 @@ export function hostnameOf(host: string): string {
 export function isLoopback(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   if (name === "localhost" || name.endsWith(".localhost")) return true;
-  if (isIP(name) === 4) return name.startsWith("127.");
-  if (isIP(name) === 6) return name === "::1" || name === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(name);
+  if (ipVersion(name) === 4) return name.startsWith("127.");
+  if (ipVersion(name) === 6) return name === "::1" || name === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(name);
   return false;
 }

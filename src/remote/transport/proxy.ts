@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { ipVersion } from "../../util/ip.ts";
 import { isLoopback } from "./endpoint.ts";
 
 /**
@@ -25,7 +25,7 @@ export function proxyFor(url: URL, env: Record<string, string | undefined> = pro
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === "*") return false;
-    const match = isIP(entry) ? [entry, entry] : /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, "$1"));
+    const match = ipVersion(entry) ? [entry, entry] : /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, "$1"));
     const name = (match?.[1] ?? entry).replace(/^\*?\./, "");
     const entryPort = match?.[2];
     if (entryPort && entryPort !== port) continue;
