@@ -1,4 +1,5 @@
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { closeSync, fsync, openSync, writeSync } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pullThroughCache, type CacheOption } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
@@ -9,6 +10,7 @@ import type { Reference } from "../oci/reference.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { extract } from "../pack/index.ts";
 import { entryComponents } from "../pack/paths.ts";
+import { limiter } from "../copy/limit.ts";
 import { fetchManifest } from "./manifest.ts";
 import { describeBlob, type TransferObserver } from "./observe.ts";
 
@@ -50,6 +52,7 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
   const out = resolve(outDir);
   await mkdir(out, { recursive: true });
   const result: PullResult = { digest: descriptor.digest, written: [], skipped: [] };
+  const jobs: { layer: Descriptor; parts: string[]; unpack: boolean }[] = [];
   for (const layer of info.blobs.slice(1)) {
     const title = layer.annotations?.[Annotation.title];
     if (!title) {
@@ -58,20 +61,35 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
     }
     const checked = entryComponents(title);
     if ("problem" in checked) throw new InvalidInputError(`layer ${layer.digest} has title ${JSON.stringify(title)}: ${checked.problem}`);
-    const stream = await observed(src, layer, options.observer);
-    try {
-      if (layer.annotations?.[Annotation.orasUnpack] === "true") {
-        await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
-      } else {
-        await writeFileSafely(stream, join(out, ...checked.parts), options.overwrite ?? false);
-      }
-    } catch (error) {
-      options.observer?.finish(layer.digest, "failed");
-      throw error;
-    }
-    options.observer?.finish(layer.digest, "done");
-    result.written.push(checked.parts.join("/") || ".");
+    jobs.push({ layer, parts: checked.parts, unpack: layer.annotations?.[Annotation.orasUnpack] === "true" });
   }
+  // Refuse before moving a byte when a plain file would replace one that exists.
+  if (!options.overwrite) {
+    for (const job of jobs) {
+      const path = join(out, ...job.parts);
+      if (!job.unpack && (await stat(path).catch(() => undefined))) {
+        throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
+      }
+    }
+  }
+  // Layers travel side by side (as oras does); each lands whole or not at all.
+  const limit = limiter(PULL_CONCURRENCY);
+  await Promise.all(
+    jobs.map((job) =>
+      limit(async () => {
+        const stream = await observed(src, job.layer, options.observer);
+        try {
+          if (job.unpack) await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+          else await writeFileSafely(stream, join(out, ...job.parts), options.overwrite ?? false);
+        } catch (error) {
+          options.observer?.finish(job.layer.digest, "failed");
+          throw error;
+        }
+        options.observer?.finish(job.layer.digest, "done");
+      }),
+    ),
+  );
+  result.written.push(...jobs.map((job) => job.parts.join("/") || "."));
   await cached.done();
   return result;
 }
@@ -92,23 +110,37 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
   );
 }
 
-/** Streams into a temporary file beside `path`, renamed into place only once complete. */
+/** Layers fetched at once. */
+const PULL_CONCURRENCY = 4;
+
+/**
+ * Streams into a temporary file beside `path`, renamed into place only once complete and
+ * synced. Chunks go to the page cache synchronously (fast, and one thread-pool trip per
+ * chunk otherwise costs more than the write); the sync runs off the event loop.
+ */
 async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
   if (!overwrite && (await stat(path).catch(() => undefined))) {
     await stream.cancel();
     throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
   }
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.idp-pull-${process.pid}`;
-  const handle = await open(tmp, "w", 0o644);
+  const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
+  const fd = openSync(tmp, "w", 0o644);
+  let open = true;
   try {
-    for await (const chunk of stream) await handle.write(chunk);
-    await handle.sync();
-    await handle.close();
+    for await (const chunk of stream) {
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
+    }
+    await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
+    closeSync(fd);
+    open = false;
     await rename(tmp, path);
   } catch (error) {
-    await handle.close().catch(() => {});
+    if (open) closeSync(fd);
     await rm(tmp, { force: true });
     throw error;
   }
 }
+
+let tempSeq = 0;
