@@ -1,14 +1,14 @@
 import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import { InvalidInputError, NotFoundError, SizeLimitError } from "../errors/index.ts";
+import { InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { INDEX_FILE, emptyIndex, writeIndex } from "../content/layout/index-file.ts";
 import { TempFile, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
+import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
-import { MAX_MANIFEST_BYTES, isManifest } from "../content/successors.ts";
+import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
 import type { Body, FetchOptions, PushOptions } from "../content/types.ts";
-import { toStream, verified, verifier } from "../content/verify.ts";
-import { parseDigest, parseSupportedDigest } from "../oci/digest.ts";
-import { parseManifest } from "../oci/manifest.ts";
+import { verified } from "../content/verify.ts";
+import { parseDigest } from "../oci/digest.ts";
 import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { readRef, refFile, REFS_DIR, writeRef, type CachedRef } from "./refs.ts";
@@ -73,33 +73,7 @@ export class OciCache {
 
   /** Stores verified content (manifests are parsed and refused when invalid). */
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    parseSupportedDigest(desc.digest);
-    const stream = toStream(body);
-    if (await this.has(desc)) {
-      await stream.cancel().catch(() => {});
-      return;
-    }
-    const manifest = isManifest(desc);
-    if (manifest && desc.size > MAX_MANIFEST_BYTES) {
-      await stream.cancel().catch(() => {});
-      throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
-    }
-    const file = await TempFile.create(this.root);
-    try {
-      const kept: Uint8Array[] = [];
-      let written = 0;
-      for await (const chunk of stream.pipeThrough(verifier(desc))) {
-        options.signal?.throwIfAborted();
-        file.write(chunk);
-        if (manifest) kept.push(chunk);
-        written += chunk.byteLength;
-        options.onProgress?.(written);
-      }
-      if (manifest) parseManifest(Buffer.concat(kept, written), desc.mediaType);
-      await file.commit(this.blobPath(desc.digest));
-    } finally {
-      await file.discard();
-    }
+    await ingestBlob(this.root, this.blobPath(desc.digest), desc, body, options, () => this.has(desc));
   }
 
   /**
@@ -140,8 +114,7 @@ export class OciCache {
         async cancel(reason) {
           await file.discard();
           await reader.cancel(reason).catch(() => {});
-        },
-      },
+        } },
       { highWaterMark: 1 },
     );
   }

@@ -1,16 +1,17 @@
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import * as v from "valibot";
-import { InvalidInputError, NotFoundError, SizeLimitError, UnsupportedError } from "../../errors/index.ts";
-import { parseDigest, parseSupportedDigest } from "../../oci/digest.ts";
+import { InvalidInputError, NotFoundError, UnsupportedError } from "../../errors/index.ts";
+import { parseDigest } from "../../oci/digest.ts";
 import { parseManifest, type ManifestInfo } from "../../oci/manifest.ts";
 import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../../oci/mediatypes.ts";
 import { LayoutMarkerSchema, type Descriptor, type ImageIndex } from "../../oci/schemas.ts";
 import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, referrerDescriptor, tagsAfter } from "../descriptor.ts";
-import { MAX_MANIFEST_BYTES, isManifest } from "../successors.ts";
+import { MAX_MANIFEST_BYTES } from "../successors.ts";
 import type { Body, Deleter, FetchOptions, PushOptions, ReferrerLister, TagLister, Target } from "../types.ts";
-import { toStream, verified, verifier } from "../verify.ts";
-import { INGEST_DIR, TempFile, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
+import { verified } from "../verify.ts";
+import { INGEST_DIR, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
+import { ingestBlob } from "./ingest.ts";
 import { INDEX_FILE, addRoot, emptyIndex, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
 import { findReferrers, guessManifestType } from "./manifests.ts";
 
@@ -78,36 +79,10 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter {
   }
 
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    parseSupportedDigest(desc.digest);
-    const stream = toStream(body);
-    if (await this.exists(desc)) {
-      await stream.cancel().catch(() => {});
-      return;
-    }
-    const manifest = isManifest(desc);
-    if (manifest && desc.size > MAX_MANIFEST_BYTES) {
-      await stream.cancel().catch(() => {});
-      throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
-    }
-    const file = await TempFile.create(this.path);
-    try {
-      const kept: Uint8Array[] = [];
-      let written = 0;
-      for await (const chunk of stream.pipeThrough(verifier(desc))) {
-        options.signal?.throwIfAborted();
-        file.write(chunk);
-        if (manifest) kept.push(chunk);
-        written += chunk.byteLength;
-        options.onProgress?.(written);
-      }
-      const info = manifest ? parseManifest(Buffer.concat(kept, written), desc.mediaType) : undefined;
-      await file.commit(this.blobPath(desc.digest));
-      if (info) {
-        this.#manifests.set(desc.digest, info);
-        await this.#updateIndex((manifests) => addRoot(manifests, desc, info.manifests.map((d) => d.digest)));
-      }
-    } finally {
-      await file.discard();
+    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc));
+    if (info) {
+      this.#manifests.set(desc.digest, info);
+      await this.#updateIndex((manifests) => addRoot(manifests, desc, info.manifests.map((d) => d.digest)));
     }
   }
 

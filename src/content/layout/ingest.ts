@@ -1,0 +1,55 @@
+import { SizeLimitError } from "../../errors/index.ts";
+import { parseSupportedDigest } from "../../oci/digest.ts";
+import { parseManifest, type ManifestInfo } from "../../oci/manifest.ts";
+import type { Descriptor } from "../../oci/schemas.ts";
+import { MAX_MANIFEST_BYTES, isManifest } from "../successors.ts";
+import type { Body, PushOptions } from "../types.ts";
+import { toStream, verifier } from "../verify.ts";
+import { TempFile } from "./files.ts";
+
+/**
+ * Writes `body` as the blob of `desc` at `target` (under `root`), the way every on-disk store
+ * does: streamed into a temporary file through a verifier, a manifest also parsed (and
+ * refused when invalid or over 4 MiB), and renamed into place only when complete, verified
+ * and synced. `exists` short-circuits content already there. Returns the parsed manifest,
+ * if `desc` is one and it was written.
+ *
+ * @example const info = await ingestBlob(layout.path, layout.blobPath(d.digest), d, body, {}, () => layout.exists(d));
+ */
+export async function ingestBlob(
+  root: string,
+  target: string,
+  desc: Descriptor,
+  body: Body,
+  options: PushOptions,
+  exists: () => Promise<boolean>,
+): Promise<ManifestInfo | undefined> {
+  parseSupportedDigest(desc.digest);
+  const stream = toStream(body);
+  if (await exists()) {
+    await stream.cancel().catch(() => {});
+    return undefined;
+  }
+  const manifest = isManifest(desc);
+  if (manifest && desc.size > MAX_MANIFEST_BYTES) {
+    await stream.cancel().catch(() => {});
+    throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
+  }
+  const file = await TempFile.create(root);
+  try {
+    const kept: Uint8Array[] = [];
+    let written = 0;
+    for await (const chunk of stream.pipeThrough(verifier(desc))) {
+      options.signal?.throwIfAborted();
+      file.write(chunk);
+      if (manifest) kept.push(chunk);
+      written += chunk.byteLength;
+      options.onProgress?.(written);
+    }
+    const info = manifest ? parseManifest(Buffer.concat(kept, written), desc.mediaType) : undefined;
+    await file.commit(target);
+    return info;
+  } finally {
+    await file.discard();
+  }
+}
