@@ -63,7 +63,9 @@ export interface RegistryFlags extends RemoteFlags {
  * registries.yaml, else the local `idp serve` at 127.0.0.1:5000.
  */
 export async function defaultRegistry(flags: RegistryFlags, env: Record<string, string | undefined> = process.env): Promise<string> {
-  const { loadRegistries, registryHost, resolveRegistry } = await import("../registries/index.ts");
+  const { registryHost } = await import("../registries/lookup.ts");
+  const { loadRegistries } = await import("../registries/file.ts");
+  const { resolveRegistry } = await import("../registries/resolve.ts");
   const given = flags.registry ?? env.IDP_DEFAULT_REGISTRY;
   if (given) return (await registryHost(given, env)).host;
   const config = await loadRegistries(env);

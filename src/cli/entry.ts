@@ -6,7 +6,8 @@
 const argv = process.argv.slice(2);
 if (argv.includes("--version") || argv.includes("-v")) {
   const { VERSION } = await import("../version.ts");
-  process.stdout.write(`idp ${VERSION}\n`);
+  const { writeSync } = await import("node:fs");
+  writeSync(1, `idp ${VERSION}\n`);
 } else {
   const { main } = await import("./main.ts");
   process.exitCode = await main(argv);

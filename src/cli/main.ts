@@ -3,7 +3,7 @@ import { cac } from "cac";
 import { IdpError } from "../errors/index.ts";
 import { VERSION } from "../version.ts";
 import { COMMANDS } from "./commands/index.ts";
-import { printError } from "./output.ts";
+import { printError, writeFd } from "./output.ts";
 import { UsageError } from "./usage.ts";
 
 /**
@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.version(VERSION);
   const debug = argv.includes("--debug");
   if (argv.includes("--version") || argv.includes("-v")) {
-    process.stdout.write(`idp ${VERSION}\n`);
+    writeFd(1, `idp ${VERSION}\n`);
     return 0;
   }
   const args = joinSubcommand(argv, cli.commands.map((c) => c.name));
@@ -57,11 +57,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof IdpError) {
       printError(error.message, error.hint);
-      if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+      if (debug && error.stack) writeFd(2, `${error.stack}\n`);
       return 1;
     }
     printError(`internal error: ${(error as Error)?.message ?? String(error)}`, debug ? undefined : "run again with --debug for details");
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+    if (debug) writeFd(2, `${(error as Error)?.stack ?? ""}\n`);
     return 1;
   }
 }
@@ -75,9 +75,9 @@ function joinSubcommand(argv: string[], names: string[]): string[] {
 
 function printGroupHelp(group: string, commands: { name: string; rawName: string; description: string }[]): void {
   const width = Math.max(...commands.map((c) => c.rawName.length));
-  process.stdout.write(`Usage:\n  $ idp ${group} <command> [options]\n\nCommands:\n`);
-  for (const c of commands) process.stdout.write(`  ${c.rawName.padEnd(width)}  ${c.description}\n`);
-  process.stdout.write(`\nRun \`idp ${group} <command> --help\` for a command's options and examples.\n`);
+  writeFd(1, `Usage:\n  $ idp ${group} <command> [options]\n\nCommands:\n`);
+  for (const c of commands) writeFd(1, `  ${c.rawName.padEnd(width)}  ${c.description}\n`);
+  writeFd(1, `\nRun \`idp ${group} <command> --help\` for a command's options and examples.\n`);
 }
 
 if (import.meta.main) {

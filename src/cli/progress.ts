@@ -1,6 +1,7 @@
 import type { TransferObserver } from "../client/observe.ts";
 import { formatSize } from "../config/units.ts";
-import { colour } from "./output.ts";
+import { colour, writeFd } from "./output.ts";
+import { isTerminal } from "./tty.ts";
 
 /**
  * Progress for transfers. On a TTY: one bar per blob in flight and a total line (bytes, rate,
@@ -27,10 +28,14 @@ export interface ProgressOptions {
 }
 
 /** How progress should be shown for the current process and flags. */
-export function progressMode(flags: { quiet?: boolean; json?: boolean }, stream: NodeJS.WriteStream = process.stderr): ProgressOptions["mode"] {
+export function progressMode(flags: { quiet?: boolean; json?: boolean }, stream?: NodeJS.WriteStream): ProgressOptions["mode"] {
   if (flags.quiet || flags.json) return "silent";
-  return stream.isTTY && process.env.TERM !== "dumb" && !process.env.CI ? "tty" : "plain";
+  const tty = stream ? Boolean(stream.isTTY) : isTerminal(2);
+  return tty && process.env.TERM !== "dumb" && !process.env.CI ? "tty" : "plain";
 }
+
+/** stderr as a minimal stream for plain lines, without building process.stderr. */
+const fdStream = { isTTY: false, columns: 80, write: (text: string) => (writeFd(2, text), true) };
 
 export class Progress implements TransferObserver {
   #items = new Map<string, Item>();
@@ -41,7 +46,9 @@ export class Progress implements TransferObserver {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ProgressOptions) {
-    this.#options = { now: () => performance.now(), stream: process.stderr, ...options };
+    // process.stderr only on a terminal (bars need its columns); plain lines go to fd 2.
+    const stream = options.stream ?? (options.mode === "tty" ? process.stderr : (fdStream as NodeJS.WriteStream));
+    this.#options = { now: () => performance.now(), ...options, stream };
     this.#started = this.#options.now();
     if (options.mode === "tty") this.#timer = setInterval(() => this.#draw(), 100);
   }

@@ -42,6 +42,6 @@ export async function openReference(ref: Reference, flags: RemoteFlags, options:
  * @example await expandReference("local/team/app:v1") // { text: "127.0.0.1:5000/team/app:v1", registry: "local" }
  */
 export async function expandReference(text: string): Promise<{ text: string; registry?: string }> {
-  const { expandNamedReference } = await import("../registries/index.ts");
+  const { expandNamedReference } = await import("../registries/lookup.ts");
   return expandNamedReference(text);
 }

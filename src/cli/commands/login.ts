@@ -26,7 +26,7 @@ export function registerLogin(cli: CAC): void {
     const { info } = await import("../output.ts");
     const { UsageError } = await import("../usage.ts");
     const { readSecret } = await import("../secret.ts");
-    const { registryHost } = await import("../../registries/index.ts");
+    const { registryHost } = await import("../../registries/lookup.ts");
     if (!flags.username) throw new UsageError("--username is required", "idp login REGISTRY -u NAME --password-stdin");
     // A configured registry name logs in to its host, with its entry's TLS settings.
     const { host, tls } = await registryHost(registry);
@@ -44,7 +44,7 @@ export function registerLogin(cli: CAC): void {
     .example("idp logout ghcr.io")
     .action(async (registry: string, flags: { dockerConfig?: boolean }) => {
       const { logout } = await import("../../remote/index.ts");
-      const { registryHost } = await import("../../registries/index.ts");
+      const { registryHost } = await import("../../registries/lookup.ts");
       const { info } = await import("../output.ts");
       const { host } = await registryHost(registry);
       const removed = await logout(host, { store: flags.dockerConfig ? "docker" : "idp" });

@@ -13,7 +13,8 @@ export function registerManifest(cli: CAC): void {
     const { openStore } = await import("../targets.ts");
     const { target, ref } = await openStore(reference, flags);
     const { bytes } = await fetchManifest(target, ref);
-    process.stdout.write(bytes);
+    const { writeFd } = await import("../output.ts");
+    writeFd(1, bytes);
   });
   withRemoteFlags(
     cli
