@@ -1,6 +1,6 @@
 import { canListReferrers, canListTags, type FetchOptions, type ReadOnlyTarget, type ReferrerLister, type TagLister } from "../content/types.ts";
 import { isDigestReference } from "../content/descriptor.ts";
-import { NetworkError, NotFoundError } from "../errors/index.ts";
+import { DigestMismatchError, NetworkError, NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import type { CacheRepository } from "./repository.ts";
 
@@ -72,7 +72,7 @@ export class PullThrough implements ReadOnlyTarget, Partial<TagLister & Referrer
       try {
         const stream = await this.cache.fetch(desc, options);
         this.stats.hits++;
-        return stream;
+        return this.#dropIfCorrupt(desc, stream);
       } catch (error) {
         // Evicted by another process between the check and the read: go to the source.
         if (!(error instanceof NotFoundError)) throw error;
@@ -84,6 +84,33 @@ export class PullThrough implements ReadOnlyTarget, Partial<TagLister & Referrer
     if ((options.offset ?? 0) !== 0) return stream;
     const tee = await this.cache.cache.teeInto(desc, stream);
     return this.#afterCommit(desc, tee);
+  }
+
+  /**
+   * A cached blob that fails verification (the cache writes without fsync, so a power cut can
+   * leave a damaged copy) is removed, so that the next read fetches it again, and the error
+   * says so.
+   */
+  #dropIfCorrupt(desc: Descriptor, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const reader = stream.getReader();
+    const cache = this.cache.cache;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) controller.close();
+            else controller.enqueue(value);
+          } catch (error) {
+            if (!(error instanceof DigestMismatchError)) throw error;
+            await cache.deleteBlob(desc.digest).catch(() => false);
+            throw new DigestMismatchError(`the cached copy of ${desc.digest} was damaged and has been removed; run the command again to fetch it`, { cause: error });
+          }
+        },
+        cancel: (reason) => reader.cancel(reason),
+      },
+      { highWaterMark: 1 },
+    );
   }
 
   /** Tags whose manifest was not cached when resolved are recorded once it is. */

@@ -1,3 +1,4 @@
+import { CACHE_WRITE } from "./durability.ts";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -49,5 +50,5 @@ export async function readRef(path: string): Promise<CachedRef | undefined> {
  */
 export async function writeRef(root: string, path: string, desc: Descriptor): Promise<void> {
   const record = { descriptor: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, resolvedAt: new Date().toISOString() };
-  await writeFileAtomic(root, path, `${JSON.stringify(record)}\n`);
+  await writeFileAtomic(root, path, `${JSON.stringify(record)}\n`, CACHE_WRITE);
 }

@@ -11,6 +11,7 @@ import { verified } from "../content/verify.ts";
 import { parseDigest } from "../oci/digest.ts";
 import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
+import { CACHE_WRITE } from "./durability.ts";
 import { readRef, refFile, REFS_DIR, writeRef, type CachedRef } from "./refs.ts";
 
 /**
@@ -43,8 +44,8 @@ export class OciCache {
     const root = resolvePath(dir);
     await mkdir(join(root, "blobs", "sha256"), { recursive: true });
     if (!(await Bun.file(join(root, OCI_LAYOUT_FILE)).exists())) {
-      if (!(await Bun.file(join(root, INDEX_FILE)).exists())) await writeIndex(root, emptyIndex());
-      await writeFileAtomic(root, join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
+      if (!(await Bun.file(join(root, INDEX_FILE)).exists())) await writeIndex(root, emptyIndex(), CACHE_WRITE);
+      await writeFileAtomic(root, join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`, CACHE_WRITE);
     }
     await sweepTemporaryFiles(root);
     return new OciCache(root);
@@ -73,7 +74,7 @@ export class OciCache {
 
   /** Stores verified content (manifests are parsed and refused when invalid). */
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    await ingestBlob(this.root, this.blobPath(desc.digest), desc, body, options, () => this.has(desc));
+    await ingestBlob(this.root, this.blobPath(desc.digest), desc, body, options, () => this.has(desc), CACHE_WRITE);
   }
 
   /**
@@ -100,7 +101,7 @@ export class OciCache {
             try {
               // The source verified size and digest before ending; the size check guards
               // against a source that does not keep that contract.
-              if (size === desc.size) await file.commit(target);
+              if (size === desc.size) await file.commit(target, CACHE_WRITE);
             } finally {
               await file.discard();
             }

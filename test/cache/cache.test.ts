@@ -144,6 +144,25 @@ describe("pull-through", () => {
     out.remove();
   });
 
+  test("a damaged cached blob (the cache writes without fsync) is removed when read, and the next read fetches it again", async () => {
+    const cache = await fresh();
+    const store = new MemoryStore();
+    const image = makeImage({ layerSize: 5000 });
+    for (const x of image.all) await store.push(x.desc, x.bytes);
+    await store.tag(image.manifest.desc, "v1");
+    (await dirCopy(new PullThrough(store, new CacheRepository(cache, "example.com/a")), "v1")).remove();
+    const layer = image.all.find((x) => x.desc.size === 5000)!.desc;
+    writeFileSync(cache.blobPath(layer.digest), new Uint8Array(5000)); // what a power cut can leave
+    const { DigestMismatchError } = await import("../../src/errors/index.ts");
+    const broken = copy(new PullThrough(store, new CacheRepository(cache, "example.com/a")), "v1", await LayoutStore.open(tempDir("idp-cache-bad-").path), "v1");
+    await expect(broken).rejects.toThrow(/was damaged and has been removed; run the command again/);
+    await broken.catch((error: Error) => expect(error.cause ?? error).toBeInstanceOf(DigestMismatchError));
+    expect(existsSync(cache.blobPath(layer.digest))).toBe(false);
+    const again = await dirCopy(new PullThrough(store, new CacheRepository(cache, "example.com/a")), "v1");
+    again.remove();
+    expect((await verifyCache(cache)).corrupt).toEqual([]);
+  });
+
   test("with the source unreachable, a remembered tag answers (offline), an unknown one fails", async () => {
     const cache = await fresh();
     const store = new MemoryStore();

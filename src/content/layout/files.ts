@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -16,7 +15,7 @@ export const INGEST_DIR = ".idp-ingest";
 
 /** A new temporary file name: `<pid>-<random>`, so a sweep knows whose it is. */
 export function tempName(root: string): string {
-  return join(root, INGEST_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
+  return join(root, INGEST_DIR, `${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`);
 }
 
 /**
@@ -55,15 +54,21 @@ export class TempFile {
     while (offset < chunk.byteLength) offset += writeSync(this.#fd, chunk, offset);
   }
 
-  /** Syncs, closes and renames into place (replacing what is there), then syncs the directory. */
-  async commit(target: string): Promise<void> {
+  /**
+   * Syncs, closes and renames into place (replacing what is there), then syncs the
+   * directory. `durable: false` skips both syncs: the rename still makes the content appear
+   * whole or not at all, but a power cut may lose it (for caches, whose content is verified
+   * when read and can be fetched again).
+   */
+  async commit(target: string, options: { durable?: boolean } = {}): Promise<void> {
     const fd = this.#fd;
     if (fd === undefined) throw new Error("commit after close");
-    await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
+    const durable = options.durable ?? true;
+    if (durable) await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
     this.#close();
     await mkdir(dirname(target), { recursive: true });
     await rename(this.path, target);
-    await syncDirectory(dirname(target));
+    if (durable) await syncDirectory(dirname(target));
   }
 
   /** Closes and removes the temporary file; safe to call after commit. */
@@ -81,15 +86,16 @@ export class TempFile {
 }
 
 /**
- * Atomically and durably replaces `target` with `data` (temp file, fsync, rename).
+ * Atomically and (unless `durable: false`) durably replaces `target` with `data` (temp file,
+ * fsync, rename).
  *
  * @example await writeFileAtomic(root, join(root, "index.json"), text);
  */
-export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   const file = await TempFile.create(root);
   try {
     file.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
-    await file.commit(target);
+    await file.commit(target, options);
   } finally {
     await file.discard();
   }

@@ -56,8 +56,8 @@ export function emptyIndex(): ImageIndex {
 }
 
 /** Atomically replaces index.json, keeping any other fields the document had. */
-export async function writeIndex(root: string, index: ImageIndex): Promise<void> {
-  await writeFileAtomic(root, join(root, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
+export async function writeIndex(root: string, index: ImageIndex, options: { durable?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(root, join(root, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, options);
 }
 
 /**

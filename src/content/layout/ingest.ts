@@ -23,6 +23,7 @@ export async function ingestBlob(
   body: Body,
   options: PushOptions,
   exists: () => Promise<boolean>,
+  commit: { durable?: boolean } = {},
 ): Promise<ManifestInfo | undefined> {
   parseSupportedDigest(desc.digest);
   const stream = toStream(body);
@@ -47,7 +48,7 @@ export async function ingestBlob(
       options.onProgress?.(written);
     }
     const info = manifest ? parseManifest(Buffer.concat(kept, written), desc.mediaType) : undefined;
-    await file.commit(target);
+    await file.commit(target, commit);
     return info;
   } finally {
     await file.discard();
