@@ -2,10 +2,10 @@ import { DigestMismatchError } from "../errors/index.ts";
 import { Digester, parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { isRetryableStatus } from "./retry/policy.ts";
-import { pushScopes, type RepoContext } from "./context.ts";
+import { pushScopes, repoPath, type RepoContext } from "./context.ts";
 import { ChunkSource } from "./chunks.ts";
 import { uploadChunked } from "./upload-chunked.ts";
-import { SessionLost, cancelSession, startSession, streamOf, withDigest } from "./upload-session.ts";
+import { SessionLost, cancelSession, locationOf, startSession, streamOf, withDigest } from "./upload-session.ts";
 import { uploadStreamed } from "./upload-streamed.ts";
 
 /** Sizes that decide how a blob travels. Data, so tests and benchmarks can change them. */
@@ -84,12 +84,49 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
   }
 }
 
-/** Small blobs: POST then one PUT with the bytes; the whole exchange is retried. */
+/** Largest blob offered in the POST that opens an upload. */
+const SINGLE_POST_MAX = 1024 * 1024;
+
+/**
+ * Small blobs: one POST carrying the blob (`?digest=`) where the registry takes it (idp
+ * serve answers 201: one request instead of two), else POST then one PUT with the bytes. A
+ * registry that answers 202 to the single POST is remembered and not offered it again. The
+ * whole exchange is retried.
+ */
 async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array, options: UploadOptions): Promise<void> {
   const policy = ctx.client.sender.options.policy;
   for (let attempt = 0; ; attempt++) {
-    const session = await startSession(ctx, options.signal);
-    const url = withDigest(session.location, desc.digest);
+    let location: URL;
+    if (bytes.byteLength <= SINGLE_POST_MAX && ctx.client.learned.singlePostUpload !== false) {
+      const path = withDigest(ctx.client.url(repoPath(ctx, "blobs/uploads/")), desc.digest);
+      const res = await ctx.client.request({
+        method: "POST",
+        url: path,
+        scopes: pushScopes(ctx),
+        headers: { "Content-Type": "application/octet-stream" },
+        body: bytes,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (res.status === 201) {
+        ctx.client.learned.singlePostUpload = true;
+        await res.body?.cancel().catch(() => {});
+        options.onProgress?.(bytes.byteLength);
+        return;
+      }
+      if (isRetryableStatus(res.status)) {
+        const error = await ctx.client.error(res, "POST", path, ctx.repository);
+        if (attempt >= policy.retries) throw error;
+        continue;
+      }
+      // Not taken: a session opened instead (202, PUT the bytes to it), or the form refused
+      // (a registry that does not do it); either way, not offered again.
+      ctx.client.learned.singlePostUpload = false;
+      await res.body?.cancel().catch(() => {});
+      location = res.status === 202 ? locationOf(ctx, res, path) : (await startSession(ctx, options.signal)).location;
+    } else {
+      location = (await startSession(ctx, options.signal)).location;
+    }
+    const url = withDigest(location, desc.digest);
     const res = await ctx.client.request({
       method: "PUT",
       url,
@@ -104,7 +141,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array,
       return;
     }
     const error = await ctx.client.error(res, "PUT", url, ctx.repository);
-    await cancelSession(ctx, session.location);
+    await cancelSession(ctx, location);
     if (attempt >= policy.retries || !(isRetryableStatus(res.status) || res.status === 404)) throw error;
   }
 }

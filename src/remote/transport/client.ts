@@ -21,6 +21,11 @@ export class RegistryClient {
   readonly endpoint: Endpoint;
   readonly sender: HttpSender;
   readonly authorizer: Authorizer;
+  /**
+   * What this registry turned out to do, learned on the way: whether it takes a small blob
+   * in the POST that opens the upload (`?digest=` with the body; the spec's MAY).
+   */
+  readonly learned: { singlePostUpload?: boolean } = {};
 
   constructor(endpoint: Endpoint, sender: HttpSender, authorizer: Authorizer) {
     this.endpoint = endpoint;
