@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pullThroughCache, type CacheOption } from "../cache/index.ts";
@@ -8,7 +8,6 @@ import { Annotation, isIndexMediaType } from "../oci/mediatypes.ts";
 import { parseManifest } from "../oci/manifest.ts";
 import type { Reference } from "../oci/reference.ts";
 import type { Descriptor } from "../oci/schemas.ts";
-import { extract } from "../pack/index.ts";
 import { entryComponents } from "../pack/paths.ts";
 import { limiter } from "../copy/limit.ts";
 import { fetchManifest } from "./manifest.ts";
@@ -79,8 +78,11 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
       limit(async () => {
         const stream = await observed(src, job.layer, options.observer);
         try {
-          if (job.unpack) await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
-          else await writeFileSafely(stream, join(out, ...job.parts), options.overwrite ?? false);
+          if (job.unpack) {
+            // Extraction (tar, zlib) loads only for directory layers.
+            const { extract } = await import("../pack/extract.ts");
+            await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+          } else await writeFileSafely(stream, join(out, ...job.parts), options.overwrite ?? false);
         } catch (error) {
           options.observer?.finish(job.layer.digest, "failed");
           throw error;
@@ -114,9 +116,11 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
 const PULL_CONCURRENCY = 4;
 
 /**
- * Streams into a temporary file beside `path`, renamed into place only once complete and
- * synced. Chunks go to the page cache synchronously (fast, and one thread-pool trip per
- * chunk otherwise costs more than the write); the sync runs off the event loop.
+ * Streams into a temporary file beside `path`, renamed into place only once complete, so a
+ * failed or killed pull never leaves a partial file. Like cp, curl and oras it does not
+ * fsync (the bytes were verified on the way; durability against power loss is the file
+ * system's). Chunks go to the page cache synchronously: one thread-pool trip per chunk
+ * costs more than the write.
  */
 async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
   if (!overwrite && (await stat(path).catch(() => undefined))) {
@@ -132,7 +136,6 @@ async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string,
       let offset = 0;
       while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
     }
-    await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
     closeSync(fd);
     open = false;
     await rename(tmp, path);
