@@ -1,8 +1,7 @@
 import * as v from "valibot";
 import { AuthError, InvalidInputError, NotFoundError, RegistryResponseError } from "../errors/index.ts";
 import type { Credential, CredentialSource } from "../remote/auth/credentials.ts";
-import { awsCredentials } from "./aws/credentials.ts";
-import { signV4, type AwsCredentials } from "./aws/sigv4.ts";
+import type { AwsCredentials } from "./aws/sigv4.ts";
 import type { ProviderContext, RegistryProvider } from "./types.ts";
 
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`. */
@@ -119,6 +118,8 @@ function ecrTokenSource(ctx: ProviderContext, required: boolean): CredentialSour
 
 async function chainCredentials(ctx: ProviderContext): Promise<AwsCredentials | undefined> {
   const profile = ctx.registry.entry?.credentials?.aws?.profile;
+  // The AWS code (and node:crypto under it) loads only for ECR registries.
+  const { awsCredentials } = await import("./aws/credentials.ts");
   return awsCredentials({ env: ctx.env, ...(profile ? { profile } : {}), region: regionOf(ctx) });
 }
 
@@ -128,6 +129,7 @@ async function call<S extends v.GenericSchema>(ctx: ProviderContext, action: str
   if (!credentials) throw new AuthError(`${action} needs AWS credentials and none were found`, { hint: "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY" });
   const api = await ctx.api(apiBase(ctx));
   const body = new TextEncoder().encode(JSON.stringify(Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined))));
+  const { signV4 } = await import("./aws/sigv4.ts");
   const headers = signV4({
     method: "POST",
     url: api.url("/"),
