@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, rmdir, unlink, utimes } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { INDEX_FILE, emptyIndex, writeIndex } from "../content/layout/index-file.ts";
-import { TempFile, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
+import { TempFile, fileSize, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
 import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
@@ -166,16 +166,5 @@ export class OciCache {
   /** Tags cached for a repository, sorted. */
   async tagsOf(repository: string): Promise<string[]> {
     return (await readdir(this.repositoryRefs(repository)).catch(() => [] as string[])).filter((n) => !n.startsWith(".")).sort();
-  }
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    const s = await stat(path);
-    return s.isFile() ? s.size : undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw error;
   }
 }

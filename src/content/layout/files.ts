@@ -1,5 +1,5 @@
 import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
-import { mkdir, open, readdir, rename, rm, rmdir, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { processAlive } from "../../util/process.ts";
 
@@ -127,3 +127,15 @@ export async function sweepTemporaryFiles(root: string): Promise<number> {
   return removed;
 }
 
+
+/** Size of the regular file at `path`; undefined when nothing (or no file) is there. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import * as v from "valibot";
 import { InvalidInputError, NotFoundError, UnsupportedError } from "../../errors/index.ts";
@@ -10,7 +10,7 @@ import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, r
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
 import type { Body, Deleter, FetchOptions, PushOptions, ReferrerLister, TagLister, Target } from "../types.ts";
 import { verified } from "../verify.ts";
-import { INGEST_DIR, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
+import { INGEST_DIR, fileSize, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
 import { ingestBlob } from "./ingest.ts";
 import { INDEX_FILE, addRoot, emptyIndex, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
 import { findReferrers, guessManifestType } from "./manifests.ts";
@@ -171,17 +171,6 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter {
     if (size === undefined || size > MAX_MANIFEST_BYTES) return undefined;
     const mediaType = guessManifestType(await readFile(path));
     return mediaType === undefined ? undefined : { mediaType, digest, size };
-  }
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    const s = await stat(path);
-    return s.isFile() ? s.size : undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw error;
   }
 }
 
