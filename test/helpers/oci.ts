@@ -58,10 +58,10 @@ export interface Image {
   mediaType: string;
 }
 
-/** Builds an OCI image (config, layers, manifest) without pushing it. */
-export function makeImage(options: { layers?: number; layerSize?: number; artifactType?: string; subject?: Content & { mediaType: string }; annotations?: Record<string, string>; configMediaType?: string } = {}): Image {
+/** Builds an OCI image (config, layers, manifest) without pushing it; `layerContents` gives its layers (to share one between images). */
+export function makeImage(options: { layers?: number; layerSize?: number; layerContents?: Content[]; artifactType?: string; subject?: Content & { mediaType: string }; annotations?: Record<string, string>; configMediaType?: string } = {}): Image {
   const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, nonce: crypto.randomUUID() });
-  const layers = Array.from({ length: options.layers ?? 1 }, () => randomContent(options.layerSize ?? 1024));
+  const layers = options.layerContents ?? Array.from({ length: options.layers ?? 1 }, () => randomContent(options.layerSize ?? 1024));
   const doc: Record<string, unknown> = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,

@@ -6,9 +6,8 @@ import type { Driver } from "../../registry/storage/driver.ts";
 import { FsDriver } from "../../registry/storage/fs.ts";
 import { MemoryDriver } from "../../registry/storage/memory.ts";
 import { RegistryStore } from "../../registry/storage/store.ts";
-import { MediaType } from "../../src/oci/mediatypes.ts";
 import { tempDir } from "../helpers/idp.ts";
-import { json, type Content, type Image } from "../helpers/oci.ts";
+import { makeImage, type Content, type Image } from "../helpers/oci.ts";
 
 /** A registry app in this process over a real driver, with gc callable on its own store. */
 export interface GcRegistry {
@@ -57,12 +56,5 @@ export const tick = () => Bun.sleep(15);
 
 /** An OCI image whose layers are the given blobs (to share a layer between images). */
 export function imageWith(layers: Content[]): Image {
-  const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, nonce: crypto.randomUUID() });
-  const manifest = json({
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
-    layers: layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: l.digest, size: l.size })),
-  });
-  return { config, layers, manifest, mediaType: MediaType.ociManifest };
+  return makeImage({ layerContents: layers });
 }

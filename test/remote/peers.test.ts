@@ -6,22 +6,14 @@ import { MediaType } from "../../src/oci/mediatypes.ts";
 import type { Descriptor } from "../../src/oci/schemas.ts";
 import { anonymous, login, openRepository, staticCredentials, type RemoteRepository } from "../../src/remote/index.ts";
 import { startIdp, tempDir, type IdpServer, type RegistryUnderTest } from "../helpers/idp.ts";
-import { content, json, type Image } from "../helpers/oci.ts";
+import { content, makeImage, type Image } from "../helpers/oci.ts";
 import { peer } from "../helpers/peers.ts";
 import { run } from "../helpers/process.ts";
 import { ALICE, startHtpasswdDistribution } from "./helpers/registries.ts";
 
 /** An image whose layers really are gzip, so peers that sniff compression keep them as they are. */
 function gzipImage(): Image {
-  const layers = [0, 1].map(() => content(Bun.gzipSync(crypto.getRandomValues(new Uint8Array(300_000)))));
-  const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, nonce: crypto.randomUUID() });
-  const manifest = json({
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
-    layers: layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: l.digest, size: l.size })),
-  });
-  return { config, layers, manifest, mediaType: MediaType.ociManifest };
+  return makeImage({ layerContents: [0, 1].map(() => content(Bun.gzipSync(crypto.getRandomValues(new Uint8Array(300_000))))) });
 }
 
 async function pushWithClient(repo: RemoteRepository, tag: string): Promise<{ desc: Descriptor; image: Image }> {
