@@ -1,5 +1,5 @@
 import { CACHE_WRITE } from "./durability.ts";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { writeFileAtomic } from "../content/layout/files.ts";
@@ -36,7 +36,7 @@ export function refFile(root: string, repository: string, tag: string): string {
  */
 export async function readRef(path: string): Promise<CachedRef | undefined> {
   try {
-    const parsed = v.safeParse(CachedRefSchema, JSON.parse(await readFile(path, "utf8")));
+    const parsed = v.safeParse(CachedRefSchema, JSON.parse(readFileSync(path, "utf8")));
     return parsed.success ? parsed.output : undefined;
   } catch {
     return undefined;

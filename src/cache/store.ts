@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rm, rmdir, unlink, utimes } from "node:fs/promises";
+import { existsSync, mkdirSync, utimesSync } from "node:fs";
+import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import { InvalidInputError, NotFoundError } from "../errors/index.ts";
+import { DigestMismatchError, InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { INDEX_FILE, emptyIndex, writeIndex } from "../content/layout/index-file.ts";
 import { TempFile, fileSize, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
 import { ingestBlob } from "../content/layout/ingest.ts";
@@ -42,9 +43,10 @@ export class OciCache {
   /** Opens (creating when needed) the cache at `dir`, sweeping temporary files of dead processes. */
   static async open(dir: string): Promise<OciCache> {
     const root = resolvePath(dir);
-    await mkdir(join(root, "blobs", "sha256"), { recursive: true });
-    if (!(await Bun.file(join(root, OCI_LAYOUT_FILE)).exists())) {
-      if (!(await Bun.file(join(root, INDEX_FILE)).exists())) await writeIndex(root, emptyIndex(), CACHE_WRITE);
+    // Synchronous: a few microseconds each, where every asynchronous call is a thread-pool trip.
+    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+    if (!existsSync(join(root, OCI_LAYOUT_FILE))) {
+      if (!existsSync(join(root, INDEX_FILE))) await writeIndex(root, emptyIndex(), CACHE_WRITE);
       await writeFileAtomic(root, join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`, CACHE_WRITE);
     }
     await sweepTemporaryFiles(root);
@@ -69,6 +71,7 @@ export class OciCache {
     const offset = options.offset ?? 0;
     if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest} (${desc.size} bytes)`);
     void this.touch(desc.digest);
+    if (options.unverified) return Bun.file(path).slice(offset).stream();
     return verified(Bun.file(path).stream(), desc, { skip: offset });
   }
 
@@ -83,7 +86,7 @@ export class OciCache {
    * stream fails or is cancelled. Used by pull-through reads, so a blob is downloaded once.
    */
   async teeInto(desc: Descriptor, source: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
-    const file = await TempFile.create(this.root);
+    const file = await TempFile.create(this.root, CACHE_WRITE);
     const target = this.blobPath(desc.digest);
     const reader = source.getReader();
     let size = 0;
@@ -120,6 +123,32 @@ export class OciCache {
     );
   }
 
+  /**
+   * Writes a (verifying) source stream into the cache and returns the blob's path: the
+   * sink form of teeInto, for a caller that reads the committed file afterwards (one pass
+   * over the bytes instead of a chain of streams). Nothing appears if the stream fails.
+   */
+  async ingest(desc: Descriptor, source: ReadableStream<Uint8Array>, onBytes?: (total: number) => void): Promise<string> {
+    const file = await TempFile.create(this.root, CACHE_WRITE);
+    const target = this.blobPath(desc.digest);
+    try {
+      const reader = source.getReader();
+      let size = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        file.write(value);
+        size += value.byteLength;
+        onBytes?.(size);
+      }
+      if (size !== desc.size) throw new DigestMismatchError(`${desc.digest}: ${size} of ${desc.size} bytes arrived`);
+      await file.commit(target, CACHE_WRITE);
+      return target;
+    } finally {
+      await file.discard();
+    }
+  }
+
   /** The descriptor of a cached manifest found by digest alone. */
   async describe(digest: string): Promise<Descriptor | undefined> {
     const path = this.blobPath(digest);
@@ -132,7 +161,11 @@ export class OciCache {
   /** Marks a blob used now; a blob removed meanwhile is simply not there. */
   async touch(digest: string): Promise<void> {
     const now = new Date();
-    await utimes(this.blobPath(digest), now, now).catch(() => {});
+    try {
+      utimesSync(this.blobPath(digest), now, now);
+    } catch {
+      // removed meanwhile
+    }
   }
 
   async deleteBlob(digest: string): Promise<boolean> {

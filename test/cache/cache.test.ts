@@ -28,7 +28,9 @@ describe("several idp processes at once", () => {
     const report = await verifyCache(cache);
     expect(report).toMatchObject({ checked: 14, corrupt: [] });
     expect((await listRefs(cache)).map((r) => r.reference)).toEqual(["127.0.0.1:5000/shared/app:v1"]);
-    expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout", "refs"]);
+    // The cache keeps its (empty) temporary directory between writes.
+    expect(readdirSync(dir.path).sort()).toEqual([".idp-ingest", "blobs", "index.json", "oci-layout", "refs"]);
+    expect(readdirSync(join(dir.path, ".idp-ingest"))).toEqual([]);
   });
 
   test("a process killed mid-write leaves no partial blob, and the next open sweeps its temporary file", async () => {

@@ -1,5 +1,5 @@
-import { closeSync, constants, fsync, openSync, writeSync } from "node:fs";
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { closeSync, constants, fsync, mkdirSync, openSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { processAlive } from "../../util/process.ts";
 
@@ -12,6 +12,17 @@ import { processAlive } from "../../util/process.ts";
 
 /** Directory of temporary files, inside the layout. Other tools ignore unknown entries. */
 export const INGEST_DIR = ".idp-ingest";
+
+/**
+ * How a store writes. `durable` (default true): fsync the file and its directory, so a
+ * committed name survives a power cut. `tidy` (default true): remove the temporary directory
+ * whenever it empties, so a layout holds nothing but the layout (for tar and other tools);
+ * a cache keeps it, saving a mkdir and an rmdir per file.
+ */
+export interface WritePolicy {
+  durable?: boolean;
+  tidy?: boolean;
+}
 
 /** A new temporary file name: `<pid>-<random>`, so a sweep knows whose it is. */
 export function tempName(root: string): string {
@@ -28,22 +39,24 @@ export function tempName(root: string): string {
 export class TempFile {
   readonly path: string;
   #fd: number | undefined;
-  private constructor(path: string, fd: number) {
+  readonly #tidy: boolean;
+  private constructor(path: string, fd: number, tidy: boolean) {
     this.path = path;
     this.#fd = fd;
+    this.#tidy = tidy;
   }
 
-  static async create(root: string): Promise<TempFile> {
+  static async create(root: string, policy: WritePolicy = {}): Promise<TempFile> {
     const path = tempName(root);
-    // The directory is removed when it empties (layouts stay clean for tar and other tools),
-    // so a concurrent discard may remove it between mkdir and open: try again then.
+    // The directory may be missing, or removed by a tidy discard in another process between
+    // mkdir and open: create it and try again then.
     for (let attempt = 0; ; attempt++) {
-      await mkdir(dirname(path), { recursive: true });
       try {
-        return new TempFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644));
+        return new TempFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644), policy.tidy ?? true);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
       }
+      mkdirSync(dirname(path), { recursive: true });
     }
   }
 
@@ -60,22 +73,36 @@ export class TempFile {
    * whole or not at all, but a power cut may lose it (for caches, whose content is verified
    * when read and can be fetched again).
    */
-  async commit(target: string, options: { durable?: boolean } = {}): Promise<void> {
+  async commit(target: string, options: WritePolicy = {}): Promise<void> {
     const fd = this.#fd;
     if (fd === undefined) throw new Error("commit after close");
     const durable = options.durable ?? true;
     if (durable) await new Promise<void>((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
     this.#close();
-    await mkdir(dirname(target), { recursive: true });
-    await rename(this.path, target);
+    try {
+      renameSync(this.path, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(this.path, target);
+    }
     if (durable) await syncDirectory(dirname(target));
   }
 
   /** Closes and removes the temporary file; safe to call after commit. */
   async discard(): Promise<void> {
     this.#close();
-    await unlink(this.path).catch(() => {});
-    await rmdir(dirname(this.path)).catch(() => {});
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // committed (renamed away) or never created
+    }
+    if (!this.#tidy) return;
+    try {
+      rmdirSync(dirname(this.path));
+    } catch {
+      // other temporary files are in it
+    }
   }
 
   #close(): void {
@@ -91,8 +118,8 @@ export class TempFile {
  *
  * @example await writeFileAtomic(root, join(root, "index.json"), text);
  */
-export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
-  const file = await TempFile.create(root);
+export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array, options: WritePolicy = {}): Promise<void> {
+  const file = await TempFile.create(root, options);
   try {
     file.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
     await file.commit(target, options);
@@ -118,10 +145,16 @@ export async function syncDirectory(dir: string): Promise<void> {
  */
 export async function sweepTemporaryFiles(root: string): Promise<number> {
   let removed = 0;
-  for (const name of await readdir(join(root, INGEST_DIR)).catch(() => [] as string[])) {
+  let names: string[];
+  try {
+    names = readdirSync(join(root, INGEST_DIR));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
     const pid = Number(name.split("-")[0]);
     if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
-    await rm(join(root, INGEST_DIR, name), { force: true, recursive: true });
+    rmSync(join(root, INGEST_DIR, name), { force: true, recursive: true });
     removed++;
   }
   return removed;
@@ -131,8 +164,8 @@ export async function sweepTemporaryFiles(root: string): Promise<number> {
 /** Size of the regular file at `path`; undefined when nothing (or no file) is there. */
 export async function fileSize(path: string): Promise<number | undefined> {
   try {
-    const s = await stat(path);
-    return s.isFile() ? s.size : undefined;
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s?.isFile() ? s.size : undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;

@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { InvalidInputError } from "../../errors/index.ts";
 import { Annotation, MediaType } from "../../oci/mediatypes.ts";
 import { LayoutIndexSchema, describeIssue, type Descriptor, type ImageIndex } from "../../oci/schemas.ts";
 import { plainDescriptor } from "../descriptor.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeFileAtomic, type WritePolicy } from "./files.ts";
 
 /**
  * `index.json` of an OCI image layout: the layout's roots. Tagged manifests carry their tag in
@@ -30,7 +30,7 @@ export function refName(desc: Descriptor): string | undefined {
 export async function readIndex(root: string): Promise<ImageIndex> {
   let text: string;
   try {
-    text = await readFile(join(root, INDEX_FILE), "utf8");
+    text = readFileSync(join(root, INDEX_FILE), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyIndex();
     throw error;
@@ -56,7 +56,7 @@ export function emptyIndex(): ImageIndex {
 }
 
 /** Atomically replaces index.json, keeping any other fields the document had. */
-export async function writeIndex(root: string, index: ImageIndex, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeIndex(root: string, index: ImageIndex, options: WritePolicy = {}): Promise<void> {
   await writeFileAtomic(root, join(root, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, options);
 }
 

@@ -5,7 +5,7 @@ import type { Descriptor } from "../../oci/schemas.ts";
 import { MAX_MANIFEST_BYTES, isManifest } from "../successors.ts";
 import type { Body, PushOptions } from "../types.ts";
 import { toStream, verifier } from "../verify.ts";
-import { TempFile } from "./files.ts";
+import { TempFile, type WritePolicy } from "./files.ts";
 
 /**
  * Writes `body` as the blob of `desc` at `target` (under `root`), the way every on-disk store
@@ -23,7 +23,7 @@ export async function ingestBlob(
   body: Body,
   options: PushOptions,
   exists: () => Promise<boolean>,
-  commit: { durable?: boolean } = {},
+  commit: WritePolicy = {},
 ): Promise<ManifestInfo | undefined> {
   parseSupportedDigest(desc.digest);
   const stream = toStream(body);
@@ -36,7 +36,7 @@ export async function ingestBlob(
     await stream.cancel().catch(() => {});
     throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
   }
-  const file = await TempFile.create(root);
+  const file = await TempFile.create(root, commit);
   try {
     const kept: Uint8Array[] = [];
     let written = 0;
