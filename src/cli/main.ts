@@ -13,7 +13,9 @@ import { UsageError } from "./usage.ts";
 export async function main(argv: string[]): Promise<number> {
   const cli = cac("idp");
   cli.option("--debug", "Show stack traces on errors");
-  for (const register of COMMANDS) register(cli);
+  const word = argv.find((a) => !a.startsWith("-"));
+  const wanted = COMMANDS.filter((c) => word !== undefined && c.words.includes(word));
+  for (const { register } of wanted.length ? wanted : COMMANDS) register(cli);
   cli.help((sections) => {
     sections.push({
       title: "Exit codes",
