@@ -1,4 +1,6 @@
-import { canListReferrers, canListTags, type FetchOptions, type ReadOnlyTarget, type ReferrerLister, type TagLister } from "../content/types.ts";
+import { canFetchReference, canListReferrers, canListTags, type FetchOptions, type ReadOnlyTarget, type ReferenceFetcher, type ReferrerLister, type TagLister } from "../content/types.ts";
+import { readAll } from "../content/verify.ts";
+import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
 import { isDigestReference } from "../content/descriptor.ts";
 import { DigestMismatchError, NetworkError, NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -28,7 +30,7 @@ export interface CacheStats {
  * const through = new PullThrough(remoteRepo, cacheRepo);
  * const desc = await through.resolve("v1");
  */
-export class PullThrough implements ReadOnlyTarget, Partial<TagLister & ReferrerLister> {
+export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<TagLister & ReferrerLister> {
   readonly source: ReadOnlyTarget & Partial<TagLister & ReferrerLister>;
   readonly cache: CacheRepository;
   readonly stats: CacheStats = { hits: 0, misses: 0, added: 0, offline: false };
@@ -63,6 +65,40 @@ export class PullThrough implements ReadOnlyTarget, Partial<TagLister & Referrer
     }
   }
 
+  /**
+   * A manifest and its descriptor: by digest from the cache when it holds it; by a tag the
+   * cache has not seen, from the source in one request where it can (a registry's GET), kept
+   * in the cache and the tag remembered; by a known tag, resolved (HEAD) and then read from
+   * the cache when it holds that manifest. Offline, a remembered tag answers as in resolve.
+   */
+  async fetchReference(reference: string, signal?: AbortSignal): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+    const source = this.source;
+    // A tag seen before is asked by HEAD (its manifest is likely cached, and Docker Hub counts
+    // a GET as a pull); a new one by GET, which brings the manifest in the same request.
+    const seen = !isDigestReference(reference) && (await this.cache.resolve(reference).then(() => true, () => false));
+    if (seen || isDigestReference(reference) || !canFetchReference(source)) {
+      const descriptor = await this.resolve(reference);
+      return { descriptor, bytes: await readAll(await this.fetch(descriptor, signal ? { signal } : {}), MAX_MANIFEST_BYTES, `manifest ${descriptor.digest}`) };
+    }
+    let fetched: { descriptor: Descriptor; bytes: Uint8Array };
+    try {
+      fetched = await source.fetchReference(reference, signal);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      const descriptor = await this.resolve(reference);
+      return { descriptor, bytes: await readAll(await this.fetch(descriptor, signal ? { signal } : {}), MAX_MANIFEST_BYTES, `manifest ${descriptor.digest}`) };
+    }
+    const { descriptor, bytes } = fetched;
+    if (await this.cache.exists(descriptor)) this.stats.hits++;
+    else {
+      this.stats.misses++;
+      await this.cache.push(descriptor, bytes);
+      this.stats.added += descriptor.size;
+    }
+    await this.cache.tag(descriptor, reference).catch(() => {});
+    return fetched;
+  }
+
   async exists(desc: Descriptor): Promise<boolean> {
     return (await this.cache.exists(desc)) || this.source.exists(desc);
   }
@@ -70,7 +106,8 @@ export class PullThrough implements ReadOnlyTarget, Partial<TagLister & Referrer
   async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<ReadableStream<Uint8Array>> {
     if (await this.cache.exists(desc)) {
       try {
-        const stream = await this.cache.fetch(desc, options);
+        // Always verified: that is how a damaged copy is found and dropped.
+        const stream = await this.cache.fetch(desc, { ...options, unverified: false });
         this.stats.hits++;
         return this.#dropIfCorrupt(desc, stream);
       } catch (error) {
@@ -84,6 +121,18 @@ export class PullThrough implements ReadOnlyTarget, Partial<TagLister & Referrer
     if ((options.offset ?? 0) !== 0) return stream;
     const tee = await this.cache.cache.teeInto(desc, stream);
     return this.#afterCommit(desc, tee);
+  }
+
+  /**
+   * Fetches a blob the cache lacks from the source into the cache, verified, and returns its
+   * path there (for a caller that copies the file out: `idp pull` of a plain file layer).
+   * `onBytes` reports the download.
+   */
+  async download(desc: Descriptor, onBytes?: (total: number) => void): Promise<string> {
+    this.stats.misses++;
+    const path = await this.cache.cache.ingest(desc, await this.source.fetch(desc), onBytes);
+    this.stats.added += desc.size;
+    return path;
   }
 
   /**

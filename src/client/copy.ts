@@ -29,6 +29,8 @@ export async function runCopy(
   const root = await copy(src.target, referenceTarget(src.ref), dst.target, dstTag, {
     ...hooks,
     referrers: options.referrers ?? false,
+    // The root is needed unless the destination has it: one GET instead of HEAD and GET.
+    readRoot: true,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(sameRegistry && src.ref.kind === "registry" ? { mountFrom: src.ref.repository } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

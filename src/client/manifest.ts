@@ -1,4 +1,4 @@
-import type { ReadOnlyTarget } from "../content/types.ts";
+import { canFetchReference, type ReadOnlyTarget } from "../content/types.ts";
 import { SizeLimitError } from "../errors/index.ts";
 import { parseManifest } from "../oci/manifest.ts";
 import { Annotation, isIndexMediaType } from "../oci/mediatypes.ts";
@@ -8,8 +8,12 @@ import type { Descriptor } from "../oci/schemas.ts";
 /** Largest manifest idp reads (the registries' and clients' common cap). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-/** Resolves a reference and reads its manifest's exact bytes (verified by the store). */
+/**
+ * Resolves a reference and reads its manifest's exact bytes (verified by the store), in one
+ * request where the store can.
+ */
 export async function fetchManifest(target: ReadOnlyTarget, ref: Reference): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  if (canFetchReference(target)) return target.fetchReference(referenceTarget(ref));
   const descriptor = await target.resolve(referenceTarget(ref));
   if (descriptor.size > MAX_MANIFEST_BYTES) throw new SizeLimitError(`manifest ${descriptor.digest} is ${descriptor.size} bytes, over the 4 MiB limit`);
   const bytes = new Uint8Array(await new Response(await target.fetch(descriptor)).arrayBuffer());

@@ -1,7 +1,6 @@
-import { closeSync, openSync, writeSync } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { pullThroughCache, type CacheOption } from "../cache/index.ts";
+import { pullThroughCache, type CacheOption, type PullThrough } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
 import { AlreadyExistsError, InvalidInputError, UnsupportedError } from "../errors/index.ts";
 import { Annotation, isIndexMediaType } from "../oci/mediatypes.ts";
@@ -49,7 +48,7 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
     });
   }
   const out = resolve(outDir);
-  await mkdir(out, { recursive: true });
+  mkdirSync(out, { recursive: true });
   const result: PullResult = { digest: descriptor.digest, written: [], skipped: [] };
   const jobs: { layer: Descriptor; parts: string[]; unpack: boolean }[] = [];
   for (const layer of info.blobs.slice(1)) {
@@ -66,16 +65,30 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
   if (!options.overwrite) {
     for (const job of jobs) {
       const path = join(out, ...job.parts);
-      if (!job.unpack && (await stat(path).catch(() => undefined))) {
+      if (!job.unpack && existsSync(path)) {
         throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
       }
     }
   }
   // Layers travel side by side (as oras does); each lands whole or not at all.
   const limit = limiter(PULL_CONCURRENCY);
+  const through = cached.through;
+  const overwrite = options.overwrite ?? false;
   await Promise.all(
     jobs.map((job) =>
       limit(async () => {
+        try {
+          // A plain file the cache lacks: downloaded into the cache (verified, one pass), then
+          // copied out by the kernel, rather than streamed to two files at once.
+          if (!job.unpack && through && !(await through.cache.exists(job.layer))) {
+            await pullFileThroughCache(through, job.layer, join(out, ...job.parts), overwrite, options.observer);
+            options.observer?.finish(job.layer.digest, "done");
+            return;
+          }
+        } catch (error) {
+          options.observer?.finish(job.layer.digest, "failed");
+          throw error;
+        }
         const stream = await observed(src, job.layer, options.observer);
         try {
           if (job.unpack) {
@@ -112,6 +125,30 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
   );
 }
 
+/**
+ * Downloads a layer into the cache and copies it to `path` (temporary file, then rename: no
+ * partial file is ever visible). copyFileSync is copy_file_range on Linux: no bytes pass
+ * through user space.
+ */
+async function pullFileThroughCache(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
+  if (!overwrite && existsSync(path)) {
+    throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
+  }
+  observer?.start(layer.digest, describeBlob(layer), layer.size);
+  const cached = await through.download(layer, observer ? (n) => observer.update(layer.digest, n) : undefined);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
+  try {
+    copyFileSync(cached, tmp);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    // Evicted by another process's prune in between: read it from the source again.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existsSync(cached)) throw error;
+    await writeFileSafely(await through.fetch(layer), path, overwrite);
+  }
+}
+
 /** Layers fetched at once. */
 const PULL_CONCURRENCY = 4;
 
@@ -119,15 +156,15 @@ const PULL_CONCURRENCY = 4;
  * Streams into a temporary file beside `path`, renamed into place only once complete, so a
  * failed or killed pull never leaves a partial file. Like cp, curl and oras it does not
  * fsync (the bytes were verified on the way; durability against power loss is the file
- * system's). Chunks go to the page cache synchronously: one thread-pool trip per chunk
- * costs more than the write.
+ * system's). Chunks and metadata calls go to the file system synchronously: one thread-pool
+ * trip per call costs more than the call.
  */
 async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
-  if (!overwrite && (await stat(path).catch(() => undefined))) {
+  if (!overwrite && existsSync(path)) {
     await stream.cancel();
     throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
   }
-  await mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
   const fd = openSync(tmp, "w", 0o644);
   let open = true;
@@ -138,10 +175,10 @@ async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string,
     }
     closeSync(fd);
     open = false;
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (error) {
     if (open) closeSync(fd);
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw error;
   }
 }

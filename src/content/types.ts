@@ -21,6 +21,12 @@ export interface FetchOptions {
   /** Start reading at this byte offset (to resume an interrupted transfer). */
   offset?: number;
   signal?: AbortSignal;
+  /**
+   * The consumer checks size and digest itself (copy, whose destination verifies what it
+   * stores): a local store may then stream its file without hashing it, so the bytes are
+   * hashed once per copy, not twice. Remote stores verify regardless.
+   */
+  unverified?: boolean;
 }
 
 export interface Fetcher {
@@ -89,6 +95,16 @@ export interface ReferencePusher {
   pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void>;
 }
 
+/**
+ * Resolves a tag or digest and reads the manifest in one step (a registry's `GET
+ * /manifests/<ref>`, one request where resolve-then-fetch takes two), the bytes verified
+ * against the returned descriptor. Optional: for callers that will read the manifest anyway.
+ * (A HEAD stays the way to merely resolve: Docker Hub counts a GET as a pull.)
+ */
+export interface ReferenceFetcher {
+  fetchReference(reference: string, signal?: AbortSignal): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
+}
+
 /** Content that can only be read: a bundle's tar, a remote without push rights. */
 export interface ReadOnlyStorage extends Fetcher, ExistenceChecker {}
 export interface Storage extends ReadOnlyStorage, Pusher {}
@@ -110,6 +126,9 @@ export function canDelete(target: object): target is Deleter {
 }
 export function canMount(target: object): target is Mounter {
   return typeof (target as Partial<Mounter>).mount === "function";
+}
+export function canFetchReference(target: object): target is ReferenceFetcher {
+  return typeof (target as Partial<ReferenceFetcher>).fetchReference === "function";
 }
 export function canPushReference(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushManifest === "function";

@@ -28,17 +28,22 @@ export class GraphCopy {
   /** True once the root was pushed under its tag. */
   rootTagged = false;
 
-  constructor(src: ReadOnlyStorage, dst: Storage, options: CopyGraphOptions, rootTag?: { digest: string; tag: string }) {
+  /** The root's bytes when the caller read them already (copy's readRoot). */
+  readonly #rootBytes: Uint8Array | undefined;
+
+  constructor(src: ReadOnlyStorage, dst: Storage, options: CopyGraphOptions, rootTag?: { digest: string; tag: string }, rootBytes?: Uint8Array) {
     this.#src = src;
     this.#dst = dst;
     this.#options = options;
     this.#limit = limiter(options.concurrency ?? DEFAULT_CONCURRENCY);
     this.#signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
     this.#rootTag = rootTag;
+    this.#rootBytes = rootBytes;
   }
 
   /** Copies the graph under `root`; rejects with the first failure. */
   async run(root: Descriptor): Promise<void> {
+    this.#root = root.digest;
     await this.#all([root]);
   }
 
@@ -105,8 +110,11 @@ export class GraphCopy {
     await this.#referrersOf(desc);
   }
 
+  #root: string | undefined;
+
   /** A manifest's bytes from the source, verified. */
-  #read(desc: Descriptor): Promise<Uint8Array<ArrayBuffer>> {
+  #read(desc: Descriptor): Promise<Uint8Array> {
+    if (this.#rootBytes && desc.digest === this.#root) return Promise.resolve(this.#rootBytes);
     const src = this.#src;
     const signal = this.#signal;
     return this.#limit(() => on("source", desc, signal, async () => readAll(await src.fetch(desc, { signal }), MAX_MANIFEST_BYTES, `manifest ${desc.digest}`)));

@@ -1,6 +1,6 @@
 import { isDigestReference } from "../content/descriptor.ts";
 import { InvalidReferenceError } from "../errors/index.ts";
-import type { ReadOnlyStorage, ReadOnlyTarget, Storage, Target } from "../content/types.ts";
+import { canFetchReference, type ReadOnlyStorage, type ReadOnlyTarget, type Storage, type Target } from "../content/types.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { on } from "./errors.ts";
 import { GraphCopy } from "./graph.ts";
@@ -33,13 +33,14 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
  * const desc = await copy(await openRepository(…), "v1", await LayoutStore.open("out"), "v1", { referrers: true });
  */
 export async function copy(src: ReadOnlyTarget, srcRef: string, dst: Target, dstRef?: string, options: CopyOptions = {}): Promise<Descriptor> {
-  const root = await src.resolve(srcRef);
+  const read = options.readRoot && canFetchReference(src) ? await src.fetchReference(srcRef, options.signal) : undefined;
+  const root = read?.descriptor ?? (await src.resolve(srcRef));
   const tag = dstRef ?? (isDigestReference(srcRef) ? "" : srcRef);
   if (isDigestReference(tag) && tag !== root.digest) {
     throw new InvalidReferenceError(`cannot copy ${srcRef} to ${tag}: it resolves to ${root.digest}`, { hint: "give a tag, or the digest the source resolves to" });
   }
   const wantsTag = tag !== "" && !isDigestReference(tag);
-  const graph = new GraphCopy(src, dst, options, wantsTag ? { digest: root.digest, tag } : undefined);
+  const graph = new GraphCopy(src, dst, options, wantsTag ? { digest: root.digest, tag } : undefined, read?.bytes);
   await graph.run(root);
   if (wantsTag && !graph.rootTagged) await on("destination", root, options.signal, () => dst.tag(root, tag));
   return root;

@@ -38,7 +38,15 @@ export interface CopyGraphOptions extends CopyHooks {
   signal?: AbortSignal;
 }
 
-/** Options of copy: copyGraph's. */
-export interface CopyOptions extends CopyGraphOptions {}
+/** Options of copy: copyGraph's, and how the root is found. */
+export interface CopyOptions extends CopyGraphOptions {
+  /**
+   * Find the root by reading it, where the source can (a registry's GET by tag: one request
+   * instead of a HEAD and then a GET). For copies that will almost always need the root's
+   * bytes; when the destination has the root already the read was for nothing, and Docker Hub
+   * counts a GET as a pull where a HEAD is free. Default false.
+   */
+  readRoot?: boolean;
+}
 
 export const DEFAULT_CONCURRENCY = 4;

@@ -6,7 +6,8 @@ import type { CopyGraphOptions } from "./options.ts";
 
 /**
  * Moves one blob: mounted when the destination can link it from `mountFrom`, else streamed
- * from the source's (verifying) fetch into the destination's (verifying) push. Errors name
+ * from the source's fetch into the destination's push, which verifies size and digest (so a
+ * local source need not hash the bytes too: `unverified`; a remote one always does). Errors name
  * the side that failed: a read error or a source that does not verify is the source's, even
  * though the destination is the one reading the stream.
  */
@@ -22,7 +23,7 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
   }
   const body = desc.data !== undefined
     ? new Uint8Array(Buffer.from(desc.data, "base64"))
-    : await on("source", desc, signal, () => src.fetch(desc, { signal }));
+    : await on("source", desc, signal, () => src.fetch(desc, { signal, unverified: true }));
   const source = { failed: false };
   const progress = (n: number) => options.onProgress?.(desc, n);
   const push: PushOptions & { reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>> } = {
@@ -30,7 +31,7 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
     // graph.ts asked dst.exists() just before: spare the registry a second HEAD.
     knownAbsent: true,
     // A remote destination that loses its upload session reopens the source at an offset.
-    reopen: async (offset) => tap(await src.fetch(desc, { offset, signal }), source, offset, progress),
+    reopen: async (offset) => tap(await src.fetch(desc, { offset, signal, unverified: true }), source, offset, progress),
   };
   try {
     await dst.push(desc, body instanceof Uint8Array ? body : tap(body, source, 0, progress), push);

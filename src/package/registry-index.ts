@@ -1,4 +1,4 @@
-import { canListTags, type ReadOnlyTarget, type TagLister } from "../content/types.ts";
+import { canFetchReference, canListTags, type ReadOnlyTarget, type TagLister } from "../content/types.ts";
 import { InvalidInputError, NotFoundError, UnsupportedError } from "../errors/index.ts";
 import { parseManifest } from "../oci/manifest.ts";
 import { PackageMediaType } from "../oci/mediatypes.ts";
@@ -83,14 +83,9 @@ export async function findPackage(store: ReadOnlyTarget, reference: string, wher
   return { manifest: { ...manifest, artifactType: PackageMediaType.artifact }, layer: layers[0]!, config };
 }
 
-/** A store that can resolve and read a manifest in one request (a registry's GET). */
-interface ReferenceFetcher {
-  fetchReference(reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
-}
-
 async function readManifest(store: ReadOnlyTarget, reference: string): Promise<{ manifest: Descriptor; bytes: Uint8Array }> {
-  if (typeof (store as Partial<ReferenceFetcher>).fetchReference === "function") {
-    const { descriptor, bytes } = await (store as unknown as ReferenceFetcher).fetchReference(reference);
+  if (canFetchReference(store)) {
+    const { descriptor, bytes } = await store.fetchReference(reference);
     return { manifest: descriptor, bytes };
   }
   const manifest = await store.resolve(reference);

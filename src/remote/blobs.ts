@@ -2,7 +2,7 @@ import { DigestMismatchError, IdpError, NetworkError, NotFoundError } from "../e
 import { Digester, parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { backoffDelay } from "./retry/policy.ts";
-import { pullScopes, readIdle, repoPath, type ReadResult, type RepoContext } from "./context.ts";
+import { pullScopes, repoPath, type ReadResult, type RepoContext } from "./context.ts";
 
 export interface BlobFetchOptions {
   /** Start at this byte: the stream then checks the size only (the caller holds the prefix). */
@@ -29,7 +29,23 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
   let received = start;
   let failures = 0;
   let controller = new AbortController();
-  let reader = (await open(ctx, desc, received, controller, options.signal)).getReader();
+  // One watchdog per download, re-armed on every read (a timer and a race per chunk cost
+  // more than the chunk): it fires only while a read waits, so a slow consumer is no stall.
+  let reading = false;
+  let stalled = false;
+  const watchdog = setTimeout(function check() {
+    if (!reading) return void watchdog.refresh();
+    stalled = true;
+    controller.abort();
+  }, policy.timeoutMs);
+  watchdog.unref();
+  let reader: { read(): Promise<ReadResult> };
+  try {
+    reader = (await open(ctx, desc, received, controller, options.signal)).getReader();
+  } catch (error) {
+    clearTimeout(watchdog);
+    throw error;
+  }
 
   const resume = async (error: unknown): Promise<void> => {
     if (options.signal?.aborted) throw options.signal.reason;
@@ -38,45 +54,59 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
     controller.abort();
     await Bun.sleep(backoffDelay(policy, failures));
     controller = new AbortController();
+    watchdog.refresh();
     reader = (await open(ctx, desc, received, controller, options.signal)).getReader();
   };
 
   return new ReadableStream<Uint8Array>(
     {
       async pull(out) {
-        for (;;) {
-          let result: ReadResult;
-          try {
-            result = await readIdle(reader, policy.timeoutMs, () => new NetworkError(`download of ${desc.digest} stalled`));
-          } catch (error) {
-            await resume(asNetworkError(error, desc));
-            continue;
-          }
-          if (result.done) {
-            if (received < desc.size) {
-              await resume(new NetworkError(`download of ${desc.digest} ended at ${received} of ${desc.size} bytes`));
+        try {
+          for (;;) {
+            let result: ReadResult;
+            try {
+              watchdog.refresh();
+              reading = true;
+              result = await reader.read();
+            } catch (error) {
+              const cause = stalled ? new NetworkError(`download of ${desc.digest} stalled`) : asNetworkError(error, desc);
+              stalled = false;
+              await resume(cause);
               continue;
+            } finally {
+              reading = false;
             }
-            const actual = digester?.digest();
-            if (actual !== undefined && actual !== desc.digest) {
-              throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} has digest ${actual}`);
+            if (result.done) {
+              if (received < desc.size) {
+                await resume(new NetworkError(`download of ${desc.digest} ended at ${received} of ${desc.size} bytes`));
+                continue;
+              }
+              clearTimeout(watchdog);
+              const actual = digester?.digest();
+              if (actual !== undefined && actual !== desc.digest) {
+                throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} has digest ${actual}`);
+              }
+              out.close();
+              return;
             }
-            out.close();
+            const chunk = result.value;
+            if (received + chunk.byteLength > desc.size) {
+              controller.abort();
+              throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} is longer than its ${desc.size} bytes`);
+            }
+            received += chunk.byteLength;
+            failures = 0;
+            digester?.update(chunk);
+            out.enqueue(chunk);
             return;
           }
-          const chunk = result.value;
-          if (received + chunk.byteLength > desc.size) {
-            controller.abort();
-            throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} is longer than its ${desc.size} bytes`);
-          }
-          received += chunk.byteLength;
-          failures = 0;
-          digester?.update(chunk);
-          out.enqueue(chunk);
-          return;
+        } catch (error) {
+          clearTimeout(watchdog);
+          throw error;
         }
       },
       cancel() {
+        clearTimeout(watchdog);
         controller.abort();
       },
     },

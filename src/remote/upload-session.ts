@@ -1,4 +1,4 @@
-import { IdpError, NetworkError } from "../errors/index.ts";
+import { DigestMismatchError, IdpError, NetworkError, RegistryResponseError } from "../errors/index.ts";
 import { isRetryableStatus } from "./retry/policy.ts";
 import { pushScopes, repoPath, type RepoContext } from "./context.ts";
 
@@ -85,8 +85,18 @@ export async function sessionOffset(ctx: RepoContext, session: Session): Promise
 export async function closeSession(ctx: RepoContext, session: Session, digest: string, signal: AbortSignal | undefined): Promise<void> {
   const url = withDigest(session.location, digest);
   const res = await ctx.client.request({ method: "PUT", url, scopes: pushScopes(ctx), headers: { "Content-Length": "0" }, ...(signal ? { signal } : {}) });
-  if (res.status !== 201 && res.status !== 204) throw await ctx.client.error(res, "PUT", url, ctx.repository);
+  if (res.status !== 201 && res.status !== 204) throw digestRefusal(await ctx.client.error(res, "PUT", url, ctx.repository), digest);
   await res.body?.cancel().catch(() => {});
+}
+
+/**
+ * The registry's own check of what was uploaded (`DIGEST_INVALID` at the closing PUT) as a
+ * DigestMismatchError: the client does not hash what it uploads a second time, since every
+ * source verifies what it reads and the registry hashes what it receives.
+ */
+export function digestRefusal(error: IdpError, digest: string): IdpError {
+  if (!(error instanceof RegistryResponseError) || !error.codes.includes("DIGEST_INVALID")) return error;
+  return new DigestMismatchError(`the registry refused the bytes sent as ${digest}: they do not match that digest`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
 }
 
 /** Best-effort DELETE of a session, so a failed push leaves nothing behind. */

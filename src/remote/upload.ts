@@ -1,11 +1,11 @@
 import { DigestMismatchError } from "../errors/index.ts";
-import { Digester, parseSupportedDigest } from "../oci/digest.ts";
+import { parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { isRetryableStatus } from "./retry/policy.ts";
 import { pushScopes, repoPath, type RepoContext } from "./context.ts";
 import { ChunkSource } from "./chunks.ts";
 import { uploadChunked } from "./upload-chunked.ts";
-import { SessionLost, cancelSession, locationOf, startSession, streamOf, withDigest } from "./upload-session.ts";
+import { SessionLost, cancelSession, digestRefusal, locationOf, startSession, streamOf, withDigest } from "./upload-session.ts";
 import { uploadStreamed } from "./upload-streamed.ts";
 
 /** Sizes that decide how a blob travels. Data, so tests and benchmarks can change them. */
@@ -44,17 +44,19 @@ export interface UploadOptions {
  *   in flight resent from the registry's offset when it fails.
  *
  * When the registry loses the session itself, the upload starts over if the source can be
- * read again. The bytes are hashed on the way and checked before the closing PUT; a failed
- * upload's session is cancelled so nothing partial is left behind.
+ * read again. Sizes are checked on the way; digests are not computed again: every source
+ * verifies what it reads (a registry fetch, a layout, a file hashed for its digest), and the
+ * registry hashes what it receives and refuses a mismatch (DIGEST_INVALID, reported as
+ * DigestMismatchError). A failed upload's session is cancelled so nothing partial is left.
  *
  * @example await uploadBlob(ctx, desc, Bun.file(path).stream(), { reopen: async (o) => Bun.file(path).slice(o).stream() })
  */
 export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: ReadableStream<Uint8Array> | Uint8Array, options: UploadOptions = {}): Promise<void> {
   const tuning = { ...DEFAULT_UPLOAD_TUNING, ...options.tuning };
-  const { algorithm } = parseSupportedDigest(desc.digest);
+  parseSupportedDigest(desc.digest);
   if (desc.size <= tuning.monolithicMax) {
     const bytes = body instanceof Uint8Array ? body : await readExactly(body, desc.size, desc.digest);
-    checkBytes(bytes, desc, algorithm);
+    if (bytes.byteLength !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${bytes.byteLength} bytes, not ${desc.size}`);
     return monolithic(ctx, desc, bytes, options);
   }
   const reopen = body instanceof Uint8Array ? async (offset: number) => streamOf(body.subarray(offset)) : options.reopen;
@@ -67,12 +69,12 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
       if (reopen && session.minChunk === 0) {
         const first = unread ?? (await reopen(0));
         unread = undefined;
-        await uploadStreamed(ctx, desc, first, reopen, session, new Digester(algorithm), extra);
+        await uploadStreamed(ctx, desc, first, reopen, session, extra);
       } else {
         if (chunks) await chunks.restart();
         else chunks = new ChunkSource(body instanceof Uint8Array ? body : (unread ?? (await reopen!(0))), desc, reopen);
         unread = undefined;
-        await uploadChunked(ctx, desc, chunks, session, Math.max(tuning.chunkSize, session.minChunk), new Digester(algorithm), extra);
+        await uploadChunked(ctx, desc, chunks, session, Math.max(tuning.chunkSize, session.minChunk), extra);
       }
       return;
     } catch (error) {
@@ -118,11 +120,19 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array,
         if (attempt >= policy.retries) throw error;
         continue;
       }
-      // Not taken: a session opened instead (202, PUT the bytes to it), or the form refused
-      // (a registry that does not do it); either way, not offered again.
-      ctx.client.learned.singlePostUpload = false;
-      await res.body?.cancel().catch(() => {});
-      location = res.status === 202 ? locationOf(ctx, res, path) : (await startSession(ctx, options.signal)).location;
+      if (res.status === 400) {
+        // The bytes did not match (DIGEST_INVALID), or the registry refuses the form itself.
+        const refusal = digestRefusal(await ctx.client.error(res, "POST", path, ctx.repository), desc.digest);
+        if (refusal instanceof DigestMismatchError) throw refusal;
+        ctx.client.learned.singlePostUpload = false;
+        location = (await startSession(ctx, options.signal)).location;
+      } else {
+        // Not taken: a session opened instead (202, PUT the bytes to it), or the form refused
+        // (a registry that does not do it); either way, not offered again.
+        ctx.client.learned.singlePostUpload = false;
+        await res.body?.cancel().catch(() => {});
+        location = res.status === 202 ? locationOf(ctx, res, path) : (await startSession(ctx, options.signal)).location;
+      }
     } else {
       location = (await startSession(ctx, options.signal)).location;
     }
@@ -140,17 +150,9 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array,
       options.onProgress?.(bytes.byteLength);
       return;
     }
-    const error = await ctx.client.error(res, "PUT", url, ctx.repository);
+    const error = digestRefusal(await ctx.client.error(res, "PUT", url, ctx.repository), desc.digest);
     await cancelSession(ctx, location);
     if (attempt >= policy.retries || !(isRetryableStatus(res.status) || res.status === 404)) throw error;
-  }
-}
-
-function checkBytes(bytes: Uint8Array, desc: Descriptor, algorithm: "sha256" | "sha512"): void {
-  const digester = new Digester(algorithm);
-  digester.update(bytes);
-  if (bytes.byteLength !== desc.size || digester.digest() !== desc.digest) {
-    throw new DigestMismatchError(`content pushed as ${desc.digest} (${desc.size} bytes) has digest ${digester.digest()} (${bytes.byteLength} bytes)`);
   }
 }
 

@@ -43,6 +43,8 @@ describe("pull through the cache", () => {
     proxy.reset();
     const first = (await cli(["pull", `${proxy.host}/team/site:v1`, "-o", join(home.path, "one"), "-q"])).stdout.trim();
     expect(proxy.blobReads()).toBe(2);
+    // A tag the cache has not seen: one GET brings the manifest (no HEAD first).
+    expect(proxy.requests.filter((r) => r.path.includes("/manifests/")).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v2/team/site/manifests/v1"]);
     expect(existsSync(join(cacheDir(), "oci-layout"))).toBe(true);
     proxy.reset();
     const second = (await cli(["pull", `${proxy.host}/team/site:v1`, "-o", join(home.path, "two"), "-q"])).stdout.trim();

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { NotFoundError } from "../../src/errors/index.ts";
+import { DigestMismatchError, NotFoundError } from "../../src/errors/index.ts";
+import { digestOf } from "../../src/oci/digest.ts";
 import { MediaType } from "../../src/oci/mediatypes.ts";
 import type { Descriptor } from "../../src/oci/schemas.ts";
 import { anonymous, openRegistry, referrersTag, type RemoteRegistry, type RemoteRepository } from "../../src/remote/index.ts";
 import { startDistribution } from "../helpers/distribution.ts";
 import type { RegistryUnderTest } from "../helpers/idp.ts";
-import { makeImage, type Content } from "../helpers/oci.ts";
+import { makeImage, randomContent, type Content } from "../helpers/oci.ts";
 
 /** The remote Target against CNCF Distribution 2.8, which predates the referrers API. */
 describe("remote repository on Distribution 2.8", () => {
@@ -26,6 +27,21 @@ describe("remote repository on Distribution 2.8", () => {
     await repo.pushManifest(desc, image.manifest.bytes, tag);
     return { desc, manifest: image.manifest };
   }
+
+  test("bytes that do not match their digest are refused by Distribution's own check: DigestMismatchError, nothing stored", async () => {
+    // idp does not hash what it uploads a second time (every source verifies what it reads);
+    // the registry's DIGEST_INVALID at the closing PUT is what reports a mismatch.
+    const repo = registry.repository("mismatch/app");
+    const wrong = (size: number) => ({ mediaType: MediaType.ociLayerGzip, digest: digestOf(`something else ${size}`), size });
+    const large = randomContent(10 * 1024 * 1024);
+    const streamed = repo.push(wrong(large.size), new Blob([large.bytes]).stream(), { reopen: async (o) => new Blob([large.bytes.subarray(o)]).stream() });
+    await expect(streamed).rejects.toBeInstanceOf(DigestMismatchError);
+    const chunked = repo.push(wrong(large.size), new Blob([large.bytes]).stream());
+    await expect(chunked).rejects.toBeInstanceOf(DigestMismatchError);
+    const small = randomContent(100);
+    await expect(repo.push(wrong(100), small.bytes)).rejects.toBeInstanceOf(DigestMismatchError);
+    for (const size of [large.size, 100]) expect(await repo.exists(wrong(size))).toBe(false);
+  });
 
   test("a manifest with a subject is listed through the referrers tag schema", async () => {
     const repo = registry.repository("dist/referrers");
