@@ -125,12 +125,13 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
 
   /**
    * Fetches a blob the cache lacks from the source into the cache, verified, and returns its
-   * path there (for a caller that copies the file out: `idp pull` of a plain file layer).
-   * `onBytes` reports the download.
+   * path there. `onChunk` sees each chunk as it is written (`idp pull` writes its output file
+   * in the same pass); the download is verified only once it ends, so what `onChunk` wrote
+   * counts only if this resolves.
    */
-  async download(desc: Descriptor, onBytes?: (total: number) => void): Promise<string> {
+  async download(desc: Descriptor, onChunk?: (chunk: Uint8Array, total: number) => void): Promise<string> {
     this.stats.misses++;
-    const path = await this.cache.cache.ingest(desc, await this.source.fetch(desc), onBytes);
+    const path = await this.cache.cache.ingest(desc, await this.source.fetch(desc), onChunk);
     this.stats.added += desc.size;
     return path;
   }

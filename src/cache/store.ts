@@ -124,11 +124,12 @@ export class OciCache {
   }
 
   /**
-   * Writes a (verifying) source stream into the cache and returns the blob's path: the
-   * sink form of teeInto, for a caller that reads the committed file afterwards (one pass
-   * over the bytes instead of a chain of streams). Nothing appears if the stream fails.
+   * Writes a (verifying) source stream into the cache and returns the blob's path: the sink
+   * form of teeInto, one loop instead of a chain of streams. `onChunk` sees every chunk
+   * as it is written (a pull writing the same bytes to its output file in the same pass).
+   * Nothing appears if the stream fails.
    */
-  async ingest(desc: Descriptor, source: ReadableStream<Uint8Array>, onBytes?: (total: number) => void): Promise<string> {
+  async ingest(desc: Descriptor, source: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array, total: number) => void): Promise<string> {
     const file = await TempFile.create(this.root, CACHE_WRITE);
     const target = this.blobPath(desc.digest);
     try {
@@ -139,7 +140,7 @@ export class OciCache {
         if (done) break;
         file.write(value);
         size += value.byteLength;
-        onBytes?.(size);
+        onChunk?.(value, size);
       }
       if (size !== desc.size) throw new DigestMismatchError(`${desc.digest}: ${size} of ${desc.size} bytes arrived`);
       await file.commit(target, CACHE_WRITE);

@@ -44,12 +44,15 @@ export class Progress implements TransferObserver {
   #lastDraw = 0;
   #drawnLines = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Bars only on a TTY: elsewhere nobody sees bytes in flight. */
+  readonly live: boolean;
 
   constructor(options: ProgressOptions) {
     // process.stderr only on a terminal (bars need its columns); plain lines go to fd 2.
     const stream = options.stream ?? (options.mode === "tty" ? process.stderr : (fdStream as NodeJS.WriteStream));
     this.#options = { now: () => performance.now(), ...options, stream };
     this.#started = this.#options.now();
+    this.live = options.mode === "tty";
     if (options.mode === "tty") this.#timer = setInterval(() => this.#draw(), 100);
   }
 

@@ -4,6 +4,11 @@ import type { Descriptor } from "../oci/schemas.ts";
 
 /** What watches a transfer (the CLI's progress display implements it). */
 export interface TransferObserver {
+  /**
+   * Whether bytes in flight are shown (a progress bar); when false, update() is never
+   * needed, and copies may hand files to the kernel instead of counting bytes through.
+   */
+  readonly live?: boolean;
   start(id: string, label: string, total: number): void;
   /** Bytes of `id` moved so far (absolute; may go back to 0 when a transfer restarts). */
   update(id: string, bytes: number): void;
@@ -35,9 +40,6 @@ export function observingHooks(observer: TransferObserver | undefined): { hooks:
     preCopy(desc) {
       observer?.start(desc.digest, describeBlob(desc), desc.size);
     },
-    onProgress(desc, bytes) {
-      observer?.update(desc.digest, bytes);
-    },
     postCopy(desc) {
       counts.copied++;
       counts.bytes += desc.size;
@@ -52,5 +54,6 @@ export function observingHooks(observer: TransferObserver | undefined): { hooks:
       observer?.finish(desc.digest, "mounted", describeBlob(desc), desc.size);
     },
   };
+  if (observer?.live !== false && observer !== undefined) hooks.onProgress = (desc, bytes) => observer.update(desc.digest, bytes);
   return { hooks, counts };
 }

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pullThroughCache, type CacheOption, type PullThrough } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
@@ -78,8 +78,8 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
     jobs.map((job) =>
       limit(async () => {
         try {
-          // A plain file the cache lacks: downloaded into the cache (verified, one pass), then
-          // copied out by the kernel, rather than streamed to two files at once.
+          // A plain file the cache lacks: one loop writes each chunk to the cache and to the
+          // output, rather than a chain of streams.
           if (!job.unpack && through && !(await through.cache.exists(job.layer))) {
             await pullFileThroughCache(through, job.layer, join(out, ...job.parts), overwrite, options.observer);
             options.observer?.finish(job.layer.digest, "done");
@@ -126,26 +126,32 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
 }
 
 /**
- * Downloads a layer into the cache and copies it to `path` (temporary file, then rename: no
- * partial file is ever visible). copyFileSync is copy_file_range on Linux: no bytes pass
- * through user space.
+ * Downloads a layer into the cache and, in the same pass, into a temporary file beside
+ * `path`, renamed into place only once the download verified: no partial file is ever
+ * visible, and each chunk is written twice without a second read or a chain of streams.
  */
 async function pullFileThroughCache(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
   if (!overwrite && existsSync(path)) {
     throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
   }
   observer?.start(layer.digest, describeBlob(layer), layer.size);
-  const cached = await through.download(layer, observer ? (n) => observer.update(layer.digest, n) : undefined);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
+  const fd = openSync(tmp, "w", 0o644);
+  let open = true;
   try {
-    copyFileSync(cached, tmp);
+    await through.download(layer, (chunk, total) => {
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
+      observer?.update(layer.digest, total);
+    });
+    closeSync(fd);
+    open = false;
     renameSync(tmp, path);
   } catch (error) {
+    if (open) closeSync(fd);
     rmSync(tmp, { force: true });
-    // Evicted by another process's prune in between: read it from the source again.
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existsSync(cached)) throw error;
-    await writeFileSafely(await through.fetch(layer), path, overwrite);
+    throw error;
   }
 }
 

@@ -14,8 +14,11 @@ import type { Descriptor } from "../oci/schemas.ts";
  * - Every error is one of src/errors' classes.
  */
 
-/** Bytes to push: a stream, or small content already in memory. */
-export type Body = ReadableStream<Uint8Array> | Uint8Array;
+/**
+ * Bytes to push: a stream, small content already in memory, or a file on disk (a lazy Blob
+ * such as `Bun.file(path)`, which a registry upload sends with sendfile).
+ */
+export type Body = ReadableStream<Uint8Array> | Uint8Array | Blob;
 
 export interface FetchOptions {
   /** Start reading at this byte offset (to resume an interrupted transfer). */
@@ -105,6 +108,16 @@ export interface ReferenceFetcher {
   fetchReference(reference: string, signal?: AbortSignal): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
 }
 
+/**
+ * Content as a file on disk, for a copy whose destination verifies what it stores: a lazy
+ * Blob (`Bun.file`, or a slice of a tar), not hashed on the way, so that a registry upload
+ * can leave it to the kernel (sendfile). Undefined when the content is not in a file.
+ * Optional: layouts, tars and staged pushes have it.
+ */
+export interface FileFetcher {
+  fetchFile(desc: Descriptor): Promise<Blob | undefined>;
+}
+
 /** Content that can only be read: a bundle's tar, a remote without push rights. */
 export interface ReadOnlyStorage extends Fetcher, ExistenceChecker {}
 export interface Storage extends ReadOnlyStorage, Pusher {}
@@ -129,6 +142,9 @@ export function canMount(target: object): target is Mounter {
 }
 export function canFetchReference(target: object): target is ReferenceFetcher {
   return typeof (target as Partial<ReferenceFetcher>).fetchReference === "function";
+}
+export function canFetchFile(target: object): target is FileFetcher {
+  return typeof (target as Partial<FileFetcher>).fetchFile === "function";
 }
 export function canPushReference(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushManifest === "function";

@@ -69,6 +69,7 @@ export function verified(stream: ReadableStream<Uint8Array>, desc: Descriptor, o
  * @example for await (const chunk of toStream(body)) file.write(chunk);
  */
 export function toStream(body: Body): ReadableStream<Uint8Array> {
+  if (body instanceof Blob) return body.stream();
   if (!(body instanceof Uint8Array)) return body;
   return new ReadableStream<Uint8Array>({
     start(controller) {

@@ -24,7 +24,7 @@ export class GraphCopy {
   readonly #visits = new Map<string, Promise<void>>();
   #failure: { error: unknown } | undefined;
   /** The root and the tag to push it under in one step, when the destination can. */
-  readonly #rootTag: { digest: string; tag: string } | undefined;
+  #rootTag: { digest: string; tag: string } | undefined;
   /** True once the root was pushed under its tag. */
   rootTagged = false;
 
@@ -41,10 +41,28 @@ export class GraphCopy {
     this.#rootBytes = rootBytes;
   }
 
-  /** Copies the graph under `root`; rejects with the first failure. */
-  async run(root: Descriptor): Promise<void> {
+  /**
+   * Copies the graph under `root`; rejects with the first failure. `rootTag`: the tag to
+   * push the root under (when not given to the constructor).
+   */
+  async run(root: Descriptor, rootTag?: string): Promise<void> {
     this.#root = root.digest;
+    if (rootTag !== undefined) this.#rootTag = { digest: root.digest, tag: rootTag };
     await this.#all([root]);
+  }
+
+  /**
+   * Starts copying a blob before the root that refers to it is known (a push whose files
+   * are still being hashed); run() later finds it under way and waits for it. A failure
+   * surfaces from run().
+   */
+  start(desc: Descriptor): void {
+    this.#visit(desc).catch(() => {});
+  }
+
+  /** Stops everything under way (the caller gave up before run()). */
+  abort(reason: unknown): void {
+    this.#stop.abort(reason);
   }
 
   #visit(desc: Descriptor): Promise<void> {

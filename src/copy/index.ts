@@ -25,6 +25,29 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
 }
 
 /**
+ * A copy whose root is not known yet when it starts (a push whose files are still being
+ * hashed): blobs are handed over as they become known (`start`, under the same concurrency
+ * limit), and `finish(root, tag)` copies the rest, the root last, and tags it. `abort` stops
+ * what is under way when the caller gives up before finishing.
+ *
+ * @example
+ * const upload = startCopy(staged, remote, hooks);
+ * for (const layer of layers) upload.start(layer);
+ * await upload.finish(manifest, "v1");
+ */
+export function startCopy(src: ReadOnlyStorage, dst: Target, options: CopyGraphOptions = {}): { start(desc: Descriptor): void; abort(reason: unknown): void; finish(root: Descriptor, tag: string): Promise<void> } {
+  const graph = new GraphCopy(src, dst, options);
+  return {
+    start: (desc) => graph.start(desc),
+    abort: (reason) => graph.abort(reason),
+    async finish(root, tag) {
+      await graph.run(root, tag === "" ? undefined : tag);
+      if (tag !== "" && !graph.rootTagged) await on("destination", root, options.signal, () => dst.tag(root, tag));
+    },
+  };
+}
+
+/**
  * Resolves `srcRef` (a tag or digest) in `src`, copies its graph to `dst` (see copyGraph) and
  * tags it `dstRef` there. `dstRef` defaults to `srcRef` when that is a tag; a digest (or an
  * empty string) copies without tagging. Returns the root's descriptor.

@@ -1,4 +1,4 @@
-import { canMount, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
+import { canFetchFile, canMount, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
 import { DigestMismatchError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { attribute, on } from "./errors.ts";
@@ -21,9 +21,12 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
       return;
     }
   }
+  // Nobody watching bytes move and the content in a file: hand the destination the file (a
+  // registry upload then goes by sendfile); it verifies what it stores either way.
+  const file = desc.data === undefined && !options.onProgress && canFetchFile(src) ? await on("source", desc, signal, () => src.fetchFile(desc)) : undefined;
   const body = desc.data !== undefined
     ? new Uint8Array(Buffer.from(desc.data, "base64"))
-    : await on("source", desc, signal, () => src.fetch(desc, { signal, unverified: true }));
+    : (file ?? (await on("source", desc, signal, () => src.fetch(desc, { signal, unverified: true }))));
   const source = { failed: false };
   const progress = (n: number) => options.onProgress?.(desc, n);
   const push: PushOptions & { reopen?: (offset: number) => Promise<ReadableStream<Uint8Array>> } = {
@@ -34,14 +37,14 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
     reopen: async (offset) => tap(await src.fetch(desc, { offset, signal, unverified: true }), source, offset, progress),
   };
   try {
-    await dst.push(desc, body instanceof Uint8Array ? body : tap(body, source, 0, progress), push);
+    await dst.push(desc, body instanceof ReadableStream ? tap(body, source, 0, progress) : body, push);
   } catch (error) {
     // A destination that refuses bytes read cleanly from the source as not matching the
     // descriptor is reporting the source's content.
     const fromSource = source.failed || error instanceof DigestMismatchError;
     throw attribute(error, fromSource ? "source" : "destination", desc, signal);
   }
-  if (body instanceof Uint8Array) options.onProgress?.(desc, body.byteLength);
+  if (!(body instanceof ReadableStream)) options.onProgress?.(desc, desc.size);
   await options.postCopy?.(desc);
 }
 

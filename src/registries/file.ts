@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -85,8 +85,9 @@ export async function loadRegistries(env: Record<string, string | undefined> = p
  * @example await readRegistriesFile("/home/me/.idp/registries.yaml")
  */
 export async function readRegistriesFile(path: string): Promise<RegistriesFile | undefined> {
+  // A synchronous check: most commands run without the file, and ask several times.
+  if (!existsSync(path)) return undefined;
   const file = Bun.file(path);
-  if (!(await file.exists())) return undefined;
   // The YAML parser loads only when there is a file: most commands run without one.
   const { issuePath, parseYamlDocuments } = await import("../config/yaml.ts");
   const { documents, errors } = parseYamlDocuments(await file.text());

@@ -112,7 +112,7 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
    */
   async pushManifest(desc: Descriptor, body: Body, reference: string = desc.digest): Promise<void> {
     if (reference !== desc.digest) assertTag(reference);
-    const bytes = body instanceof Uint8Array ? body : await readAll(body, desc.size);
+    const bytes = body instanceof Uint8Array ? body : await readAll(body instanceof Blob ? body.stream() : body, desc.size);
     const { subjectHandled } = await putManifest(this.#ctx, desc, bytes, reference);
     if (subjectHandled) return;
     const subject = parseManifest(bytes, desc.mediaType).subject;

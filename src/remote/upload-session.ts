@@ -37,7 +37,7 @@ export async function patchSession(
   session: Session,
   start: number,
   length: number,
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | Blob,
   ranged: boolean,
   signal: AbortSignal | undefined,
 ): Promise<{ ok: true } | { ok: false; error: IdpError }> {

@@ -59,3 +59,23 @@ export async function uploadStreamed(
   }
   await closeSession(ctx, session, desc.digest, options.signal);
 }
+
+/**
+ * A file's whole content as one PATCH (the body a Blob, which fetch sends with sendfile),
+ * resumed from the registry's offset with a slice of the file when the PATCH breaks.
+ */
+export async function uploadWhole(ctx: RepoContext, desc: Descriptor, file: Blob, session: Session, options: { signal?: AbortSignal }): Promise<void> {
+  let start = 0;
+  let failures = 0;
+  for (;;) {
+    const result = await patchSession(ctx, session, start, desc.size - start, start === 0 ? file : file.slice(start, desc.size), start > 0, options.signal);
+    if (result.ok) break;
+    failures++;
+    if (failures > ctx.client.sender.options.policy.retries) throw new SessionLost(result.error);
+    const at = await sessionOffset(ctx, session);
+    if (at === undefined || at < start || at > desc.size) throw new SessionLost(result.error);
+    if (at > start) failures = 0;
+    start = at;
+  }
+  await closeSession(ctx, session, desc.digest, options.signal);
+}

@@ -6,7 +6,7 @@ import { pushScopes, repoPath, type RepoContext } from "./context.ts";
 import { ChunkSource } from "./chunks.ts";
 import { uploadChunked } from "./upload-chunked.ts";
 import { SessionLost, cancelSession, digestRefusal, locationOf, startSession, streamOf, withDigest } from "./upload-session.ts";
-import { uploadStreamed } from "./upload-streamed.ts";
+import { uploadStreamed, uploadWhole } from "./upload-streamed.ts";
 
 /** Sizes that decide how a blob travels. Data, so tests and benchmarks can change them. */
 export interface UploadTuning {
@@ -51,9 +51,10 @@ export interface UploadOptions {
  *
  * @example await uploadBlob(ctx, desc, Bun.file(path).stream(), { reopen: async (o) => Bun.file(path).slice(o).stream() })
  */
-export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: ReadableStream<Uint8Array> | Uint8Array, options: UploadOptions = {}): Promise<void> {
+export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: ReadableStream<Uint8Array> | Uint8Array | Blob, options: UploadOptions = {}): Promise<void> {
   const tuning = { ...DEFAULT_UPLOAD_TUNING, ...options.tuning };
   parseSupportedDigest(desc.digest);
+  if (body instanceof Blob) return uploadFile(ctx, desc, body, tuning, options);
   if (desc.size <= tuning.monolithicMax) {
     const bytes = body instanceof Uint8Array ? body : await readExactly(body, desc.size, desc.digest);
     if (bytes.byteLength !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${bytes.byteLength} bytes, not ${desc.size}`);
@@ -86,6 +87,31 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
   }
 }
 
+/**
+ * A file (a lazy Blob) goes as it is: one request body the kernel sends (sendfile), no bytes
+ * through JavaScript. Small ones like any small blob; large ones as one streamed PATCH that
+ * resumes with a slice from the registry's offset; where the registry wants chunks, as
+ * chunks read from the file. Progress is reported once the blob is up.
+ */
+async function uploadFile(ctx: RepoContext, desc: Descriptor, file: Blob, tuning: UploadTuning, options: UploadOptions): Promise<void> {
+  if (file.size !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${file.size} bytes, not ${desc.size}`);
+  if (desc.size <= tuning.monolithicMax) return monolithic(ctx, desc, file, options);
+  const reopen = async (offset: number) => file.slice(offset, desc.size).stream();
+  const extra = options.signal ? { signal: options.signal } : {};
+  for (let restarts = 0; ; restarts++) {
+    const session = await startSession(ctx, options.signal);
+    try {
+      if (session.minChunk === 0) await uploadWhole(ctx, desc, file, session, extra);
+      else await uploadChunked(ctx, desc, new ChunkSource(file.stream(), desc, reopen), session, Math.max(tuning.chunkSize, session.minChunk), extra);
+      options.onProgress?.(desc.size);
+      return;
+    } catch (error) {
+      await cancelSession(ctx, session.location);
+      if (!(error instanceof SessionLost) || restarts >= ctx.client.sender.options.policy.retries) throw error instanceof SessionLost ? error.cause : error;
+    }
+  }
+}
+
 /** Largest blob offered in the POST that opens an upload. */
 const SINGLE_POST_MAX = 1024 * 1024;
 
@@ -95,11 +121,12 @@ const SINGLE_POST_MAX = 1024 * 1024;
  * registry that answers 202 to the single POST is remembered and not offered it again. The
  * whole exchange is retried.
  */
-async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array, options: UploadOptions): Promise<void> {
+async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array | Blob, options: UploadOptions): Promise<void> {
   const policy = ctx.client.sender.options.policy;
+  const size = bytes instanceof Blob ? bytes.size : bytes.byteLength;
   for (let attempt = 0; ; attempt++) {
     let location: URL;
-    if (bytes.byteLength <= SINGLE_POST_MAX && ctx.client.learned.singlePostUpload !== false) {
+    if (size <= SINGLE_POST_MAX && ctx.client.learned.singlePostUpload !== false) {
       const path = withDigest(ctx.client.url(repoPath(ctx, "blobs/uploads/")), desc.digest);
       const res = await ctx.client.request({
         method: "POST",
@@ -112,7 +139,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array,
       if (res.status === 201) {
         ctx.client.learned.singlePostUpload = true;
         await res.body?.cancel().catch(() => {});
-        options.onProgress?.(bytes.byteLength);
+        options.onProgress?.(size);
         return;
       }
       if (isRetryableStatus(res.status)) {
@@ -147,7 +174,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, bytes: Uint8Array,
     });
     if (res.status === 201 || res.status === 204) {
       await res.body?.cancel().catch(() => {});
-      options.onProgress?.(bytes.byteLength);
+      options.onProgress?.(size);
       return;
     }
     const error = digestRefusal(await ctx.client.error(res, "PUT", url, ctx.repository), desc.digest);

@@ -27,7 +27,7 @@ export function registerPush(cli: CAC): void {
       .example("idp push 127.0.0.1:5000/team/site:1.0.0,latest ./site --artifact-type application/vnd.example.site")
       .example("idp push registry.example.com/team/cfg:v2 app.yaml:application/yaml -a org.opencontainers.image.source=https://git.example.com/cfg"),
   ).action(async (reference: string, paths: string[], flags: PushFlags) => {
-    const { buildArtifact, parsePushPath, pushArtifact } = await import("../../client/push.ts");
+    const { checkPushPaths, parsePushPath, pushFiles } = await import("../../client/push.ts");
     const { splitTags } = await import("../../client/tags.ts");
     const { readAnnotations } = await import("../../client/annotations.ts");
     const { expandReference, openReference } = await import("../targets.ts");
@@ -39,18 +39,21 @@ export function registerPush(cli: CAC): void {
     if (ref.digest) throw new UsageError("push takes a tag, not a digest", "idp push host/repo:tag PATH...");
     const config = flags.config === undefined ? undefined : parseConfig(flags.config, UsageError);
     const annotations = await readAnnotations(list(flags.annotation), flags.annotationFile);
-    const built = await buildArtifact(paths.map(parsePushPath), {
+    const build = {
       ...(flags.artifactType ? { artifactType: flags.artifactType } : {}),
       annotations: annotations.manifest,
       fileAnnotations: annotations.files,
       ...(config ? { config } : {}),
-    });
+    };
+    const pushPaths = paths.map(parsePushPath);
+    // Before the destination is opened (a layout would be created): a typo changes nothing.
+    checkPushPaths(pushPaths);
     const target = await openReference(ref, flags, { create: true, ...(expanded.registry ? { registry: expanded.registry } : {}) });
     const progress = new Progress({ verb: "push", mode: progressMode(flags) });
     try {
-      const counts = await pushArtifact(built, target, tags, { observer: progress, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
-      if (flags.json) json({ reference, digest: built.manifest.digest, tags, layers: built.layers, ...counts });
-      else data(built.manifest.digest);
+      const pushed = await pushFiles(pushPaths, build, target, tags, { observer: progress, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
+      if (flags.json) json({ reference, digest: pushed.manifest.digest, tags, layers: pushed.layers, ...pushed.counts });
+      else data(pushed.manifest.digest);
     } finally {
       progress.close();
     }

@@ -9,7 +9,7 @@ import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../../oci/mediatypes.ts";
 import { LayoutMarkerSchema, type Descriptor, type ImageIndex } from "../../oci/schemas.ts";
 import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, referrerDescriptor, tagsAfter } from "../descriptor.ts";
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
-import type { Body, Deleter, FetchOptions, PushOptions, ReferrerLister, TagLister, Target } from "../types.ts";
+import type { Body, Deleter, FetchOptions, FileFetcher, PushOptions, ReferrerLister, TagLister, Target } from "../types.ts";
 import { verified } from "../verify.ts";
 import { INGEST_DIR, fileSize, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
 import { ingestBlob } from "./ingest.ts";
@@ -31,7 +31,7 @@ export interface LayoutOpenOptions {
  * const layout = await LayoutStore.open("./out");
  * await copy(remote, "v1", layout, "v1");
  */
-export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter {
+export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, FileFetcher {
   readonly path: string;
   /** Parsed manifests by digest: content-addressed, so never stale. */
   #manifests = new Map<string, ManifestInfo | null>();
@@ -77,6 +77,12 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter {
     // digest is still checked (local reads are cheap next to trusting a partial check).
     if (options.unverified) return Bun.file(path).slice(offset).stream();
     return verified(Bun.file(path).stream(), desc, { skip: offset });
+  }
+
+  /** The blob's file, unverified (see FileFetcher); undefined when it is missing. */
+  async fetchFile(desc: Descriptor): Promise<Blob | undefined> {
+    const path = this.blobPath(desc.digest);
+    return (await fileSize(path)) === undefined ? undefined : Bun.file(path);
   }
 
   async exists(desc: Descriptor): Promise<boolean> {

@@ -9,7 +9,7 @@ import { assertResolvable, isDigestReference, plainDescriptor, referrerDescripto
 import { INDEX_FILE, emptyIndex, parseIndex, refName } from "../layout/index-file.ts";
 import { findReferrers, guessManifestType } from "../layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
-import type { FetchOptions, ReadOnlyTarget, ReferrerLister, TagLister } from "../types.ts";
+import type { FetchOptions, FileFetcher, ReadOnlyTarget, ReferrerLister, TagLister } from "../types.ts";
 import { verified } from "../verify.ts";
 import { indexTar, type TarEntry } from "./entries.ts";
 
@@ -23,7 +23,7 @@ import { indexTar, type TarEntry } from "./entries.ts";
  * const bundle = await TarStore.open("bundle.tar");
  * await copy(bundle, "v1", registry, "v1");
  */
-export class TarStore implements ReadOnlyTarget, TagLister, ReferrerLister {
+export class TarStore implements ReadOnlyTarget, TagLister, ReferrerLister, FileFetcher {
   readonly path: string;
   readonly #entries: Map<string, TarEntry>;
   /** Path prefix of the layout inside the tar ("" or "dir/"). */
@@ -69,6 +69,12 @@ export class TarStore implements ReadOnlyTarget, TagLister, ReferrerLister {
     // The entry is read from its start even when resuming, so that the digest is checked.
     if (options.unverified) return Bun.file(this.path).slice(entry.offset + offset, entry.offset + entry.size).stream();
     return verified(Bun.file(this.path).slice(entry.offset, entry.offset + entry.size).stream(), desc, { skip: offset });
+  }
+
+  /** The entry's bytes as a slice of the tar, unverified (see FileFetcher). */
+  async fetchFile(desc: Descriptor): Promise<Blob | undefined> {
+    const entry = this.#blob(desc.digest);
+    return entry ? Bun.file(this.path).slice(entry.offset, entry.offset + entry.size) : undefined;
   }
 
   async exists(desc: Descriptor): Promise<boolean> {

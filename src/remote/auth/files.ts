@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { InvalidInputError } from "../../errors/index.ts";
@@ -10,11 +10,11 @@ import { describeIssue } from "../../oci/schemas.ts";
  * files hold secrets).
  */
 export async function readJsonFile<S extends v.GenericSchema>(path: string, schema: S): Promise<v.InferOutput<S> | undefined> {
-  const file = Bun.file(path);
-  if (!(await file.exists())) return undefined;
+  // Synchronous: every command reads these small files, and a thread-pool trip costs more.
+  if (!existsSync(path)) return undefined;
   let doc: unknown;
   try {
-    doc = JSON.parse(await file.text());
+    doc = JSON.parse(readFileSync(path, "utf8"));
   } catch {
     throw new InvalidInputError(`${path} is not valid JSON`);
   }

@@ -9,10 +9,11 @@ export interface SendSpec {
   url: URL;
   headers?: Record<string, string>;
   /**
-   * Bytes, which can be resent; or a stream, which cannot: a request with a stream body is
-   * tried once and follows no redirect that would resend it (the caller resumes instead).
+   * Bytes or a file (a Blob), which can be resent; or a stream, which cannot: a request with
+   * a stream body is tried once and follows no redirect that would resend it (the caller
+   * resumes instead).
    */
-  body?: Uint8Array | ReadableStream<Uint8Array>;
+  body?: Uint8Array | ReadableStream<Uint8Array> | Blob;
   /** Aborts the request, and the reading of its response body. */
   signal?: AbortSignal;
   /** Retries for this request; defaults to the policy's. */
@@ -112,15 +113,16 @@ export class HttpSender {
     await this.options.onRequest?.({ method, url });
     const timeout = new AbortController();
     const expire = () => timeout.abort(new NetworkError("timeout"));
-    let timer = setTimeout(expire, policy.timeoutMs);
+    // A file body leaves through the kernel (sendfile), unseen: it gets the idle time plus
+    // one second per 64 KiB (a slow uplink is not a stall; a dead one still ends).
+    const timer = setTimeout(expire, policy.timeoutMs + (body instanceof Blob ? Math.ceil(body.size / 65536) * 1000 : 0));
     // The timeout is idle time: every piece of a streamed body that leaves restarts it, so a
     // long upload is cut only when it stops moving.
     if (body instanceof ReadableStream) {
       body = body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, out) {
-            clearTimeout(timer);
-            timer = setTimeout(expire, policy.timeoutMs);
+            timer.refresh();
             out.enqueue(chunk);
           },
         }),
