@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildArtifact, pushArtifact } from "../../src/client/push.ts";
+import { buildArtifact, pushArtifact, pushFiles } from "../../src/client/push.ts";
 import { LayoutStore } from "../../src/content/layout/index.ts";
 import { MemoryStore } from "../../src/content/memory/index.ts";
 import type { Target } from "../../src/content/types.ts";
-import { DigestMismatchError } from "../../src/errors/index.ts";
+import { DigestMismatchError, NotFoundError } from "../../src/errors/index.ts";
+import { digestOf } from "../../src/oci/digest.ts";
 import { openRepository } from "../../src/remote/index.ts";
 import { tempDir } from "../helpers/idp.ts";
 import { startInProcess } from "../helpers/targets.ts";
@@ -51,4 +52,47 @@ describe("push of a file that changes after it was staged", () => {
       });
     }
   }
+});
+
+/**
+ * pushFiles starts each blob's upload as soon as its file is hashed (startCopy); the push
+ * must still count, skip and fail exactly as a copy does.
+ */
+describe("push that uploads while it hashes", () => {
+  const work = tempDir("idp-pushfiles-");
+  let registry: Awaited<ReturnType<typeof startInProcess>>;
+  beforeAll(async () => {
+    registry = await startInProcess();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    work.remove();
+  });
+
+  test("twelve files land, counted once each; pushed again, nothing is uploaded", async () => {
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const path = join(work.path, `f${i}.bin`);
+      writeFileSync(path, new Uint8Array(100_000 + i * 1000).fill(i));
+      return { path };
+    });
+    const dst = await openRepository({ registry: registry.host, repository: "early/app" });
+    const first = await pushFiles(files, {}, dst, ["v1", "latest"]);
+    const total = files.reduce((sum, f) => sum + Bun.file(f.path).size, 0);
+    expect(first.counts).toMatchObject({ copied: 14, skipped: 0 });
+    expect(first.counts.bytes).toBe(total + 2 + first.manifest.size);
+    for (const layer of first.layers) expect(await dst.exists(layer)).toBe(true);
+    expect((await dst.resolve("latest")).digest).toBe(first.manifest.digest);
+    const again = await pushFiles(files, {}, await openRepository({ registry: registry.host, repository: "early/app" }), ["v1"]);
+    expect(again.manifest.digest).toBe(first.manifest.digest);
+    expect(again.counts.bytes).toBe(0);
+  });
+
+  test("a missing path fails before anything is hashed or sent", async () => {
+    const present = join(work.path, "present.bin");
+    writeFileSync(present, "here");
+    const dst = new MemoryStore();
+    const error = await pushFiles([{ path: present }, { path: join(work.path, "absent.bin") }], {}, dst, ["v1"]).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(await dst.exists({ mediaType: "application/octet-stream", digest: digestOf("here"), size: 4 })).toBe(false);
+  });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IdpError } from "../../src/errors/index.ts";
 import { digestOf } from "../../src/oci/digest.ts";
@@ -119,6 +120,35 @@ describe("faults in the middle of transfers", () => {
     expect(proxy.log.filter((l) => l.method === "POST").length).toBe(1);
     expect(await pull(repo, desc)).toBe(desc.digest);
     expect(uploadsLeft()).toEqual([]);
+  });
+
+  test("a file upload (sendfile) cut mid-way continues with a ranged PATCH of the rest of the file", async () => {
+    const repo = await open();
+    const { c, desc } = blob(40 * MiB);
+    const path = join(tmpdir(), `idp-fault-file-${process.pid}`);
+    writeFileSync(path, c.bytes);
+    try {
+      proxy.rules = [{ method: "PATCH", action: { kind: "cut-request", afterBytes: 13 * MiB } }];
+      await repo.push(desc, Bun.file(path));
+      const patches = proxy.log.filter((l) => l.method === "PATCH");
+      expect(patches.length).toBe(2);
+      expect(patches[0]!.contentRange).toBeNull();
+      const resumedAt = Number(/^(\d+)-/.exec(patches[1]!.contentRange ?? "")?.[1]);
+      expect(resumedAt).toBeGreaterThan(0);
+      expect(patches[1]!.contentRange).toBe(`${resumedAt}-${desc.size - 1}`);
+      expect(await pull(repo, desc)).toBe(desc.digest);
+      // A registry that wants chunks gets them read from the file.
+      const chunked = await open();
+      proxy.rules = [];
+      proxy.log = [];
+      proxy.responseHeaders = (method) => (method === "POST" ? { "OCI-Chunk-Min-Length": String(16 * MiB) } : undefined);
+      await chunked.push(desc, Bun.file(path));
+      expect(proxy.log.filter((l) => l.method === "PATCH").map((l) => l.contentRange)).toEqual([`0-${16 * MiB - 1}`, `${16 * MiB}-${32 * MiB - 1}`, `${32 * MiB}-${desc.size - 1}`]);
+      expect(await pull(chunked, desc)).toBe(desc.digest);
+      expect(uploadsLeft()).toEqual([]);
+    } finally {
+      rmSync(path, { force: true });
+    }
   });
 
   test("a streamed upload that stalls, then meets 500 and 429, completes", async () => {
