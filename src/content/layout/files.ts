@@ -22,6 +22,11 @@ export const INGEST_DIR = ".idp-ingest";
 export interface WritePolicy {
   durable?: boolean;
   tidy?: boolean;
+  /**
+   * With `durable`: also fsync the directory after the rename (default true). A layout's
+   * blobs skip it and sync their directory once, before index.json refers to them.
+   */
+  syncDirectory?: boolean;
 }
 
 /** A new temporary file name: `<pid>-<random>`, so a sweep knows whose it is. */
@@ -86,7 +91,7 @@ export class TempFile {
       mkdirSync(dirname(target), { recursive: true });
       renameSync(this.path, target);
     }
-    if (durable) await syncDirectory(dirname(target));
+    if (durable && (options.syncDirectory ?? true)) await syncDirectory(dirname(target));
   }
 
   /** Closes and removes the temporary file; safe to call after commit. */

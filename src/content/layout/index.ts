@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import * as v from "valibot";
@@ -9,9 +9,12 @@ import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../../oci/mediatypes.ts";
 import { LayoutMarkerSchema, type Descriptor, type ImageIndex } from "../../oci/schemas.ts";
 import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, referrerDescriptor, tagsAfter } from "../descriptor.ts";
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
-import type { Body, Deleter, FetchOptions, FileFetcher, PushOptions, ReferrerLister, TagLister, Target } from "../types.ts";
+import type { Body, Deleter, FetchOptions, FileFetcher, PushOptions, ReferencePusher, ReferrerLister, TagLister, Target } from "../types.ts";
 import { verified } from "../verify.ts";
-import { INGEST_DIR, fileSize, sweepTemporaryFiles, writeFileAtomic } from "./files.ts";
+import { INGEST_DIR, fileSize, sweepTemporaryFiles, syncDirectory, writeFileAtomic, type WritePolicy } from "./files.ts";
+
+/** Blobs: synced before the rename; their directory is synced before index.json changes. */
+const BLOB_WRITE: WritePolicy = { durable: true, syncDirectory: false };
 import { ingestBlob } from "./ingest.ts";
 import { INDEX_FILE, addRoot, emptyIndex, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
 import { findReferrers, guessManifestType } from "./manifests.ts";
@@ -31,7 +34,7 @@ export interface LayoutOpenOptions {
  * const layout = await LayoutStore.open("./out");
  * await copy(remote, "v1", layout, "v1");
  */
-export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, FileFetcher {
+export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, FileFetcher, ReferencePusher {
   readonly path: string;
   /** Parsed manifests by digest: content-addressed, so never stale. */
   #manifests = new Map<string, ManifestInfo | null>();
@@ -90,11 +93,20 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   }
 
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc));
+    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc), BLOB_WRITE);
     if (info) {
       this.#manifests.set(desc.digest, info);
       await this.#updateIndex((manifests) => addRoot(manifests, desc, info.manifests.map((d) => d.digest)));
     }
+  }
+
+  /** Stores a manifest and tags it in one update of index.json (copy's root). */
+  async pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void> {
+    assertTaggable(desc, reference);
+    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, {}, () => this.exists(desc), BLOB_WRITE);
+    if (info) this.#manifests.set(desc.digest, info);
+    const children = (info ?? (await this.#info(desc)))?.manifests.map((d) => d.digest) ?? [];
+    await this.#updateIndex((manifests) => setTag(addRoot(manifests, desc, children), desc, reference));
   }
 
   async resolve(reference: string): Promise<Descriptor> {
@@ -153,6 +165,12 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
       const index = await readIndex(this.path);
       const next = change(index.manifests);
       if (JSON.stringify(next) === JSON.stringify(index.manifests)) return;
+      // Blobs are renamed into place without syncing their directory each time: it is synced
+      // here, once, before index.json can refer to them (whoever wrote them).
+      for (const algorithm of ["sha256", "sha512"]) {
+        const dir = join(this.path, "blobs", algorithm);
+        if (existsSync(dir)) await syncDirectory(dir);
+      }
       await writeIndex(this.path, { ...index, manifests: next });
     });
   }
