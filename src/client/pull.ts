@@ -77,25 +77,19 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
   await Promise.all(
     jobs.map((job) =>
       limit(async () => {
+        const path = join(out, ...job.parts);
         try {
-          // A plain file the cache lacks: one loop writes each chunk to the cache and to the
-          // output, rather than a chain of streams.
           if (!job.unpack && through && !(await through.cache.exists(job.layer))) {
-            await pullFileThroughCache(through, job.layer, join(out, ...job.parts), overwrite, options.observer);
-            options.observer?.finish(job.layer.digest, "done");
-            return;
-          }
-        } catch (error) {
-          options.observer?.finish(job.layer.digest, "failed");
-          throw error;
-        }
-        const stream = await observed(src, job.layer, options.observer);
-        try {
-          if (job.unpack) {
+            // A plain file the cache lacks: one loop writes each chunk to the cache and to
+            // the output, rather than a chain of streams.
+            await pullFileThroughCache(through, job.layer, path, overwrite, options.observer);
+          } else if (job.unpack) {
             // Extraction (tar, zlib) loads only for directory layers.
             const { extract } = await import("../pack/extract.ts");
-            await extract(stream, out, { overwrite: options.overwrite ?? false, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
-          } else await writeFileSafely(stream, join(out, ...job.parts), options.overwrite ?? false);
+            await extract(await observed(src, job.layer, options.observer), out, { overwrite, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+          } else {
+            await writeFileSafely(await observed(src, job.layer, options.observer), path, overwrite);
+          }
         } catch (error) {
           options.observer?.finish(job.layer.digest, "failed");
           throw error;
