@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { DigestMismatchError, InvalidInputError, NotFoundError } from "../errors/index.ts";
-import { INDEX_FILE, emptyIndex, writeIndex } from "../content/layout/index-file.ts";
-import { TempFile, fileSize, sweepTemporaryFiles, writeFileAtomic } from "../content/layout/files.ts";
+import { INDEX_FILE, emptyIndex } from "../content/layout/index-file.ts";
+import { INGEST_DIR, TempFile, fileSize, sweepTemporaryFiles } from "../content/layout/files.ts";
 import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
@@ -14,6 +14,15 @@ import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { CACHE_WRITE } from "./durability.ts";
 import { readRef, refFile, REFS_DIR, writeRef, type CachedRef } from "./refs.ts";
+
+/** Writes a small new file in one call; one that exists already is left as it is. */
+function createOnce(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
 
 /**
  * idp's local content-addressed cache (`IDP_OCI_CACHE_DIR`, default `~/.idp/oci-cache`).
@@ -44,10 +53,13 @@ export class OciCache {
   static async open(dir: string): Promise<OciCache> {
     const root = resolvePath(dir);
     // Synchronous: a few microseconds each, where every asynchronous call is a thread-pool trip.
-    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
     if (!existsSync(join(root, OCI_LAYOUT_FILE))) {
-      if (!existsSync(join(root, INDEX_FILE))) await writeIndex(root, emptyIndex(), CACHE_WRITE);
-      await writeFileAtomic(root, join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`, CACHE_WRITE);
+      mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+      mkdirSync(join(root, INGEST_DIR), { recursive: true });
+      // Created whole in one write, exclusively (a process creating the same cache at the
+      // same moment writes the same bytes): the layout's files, index.json before the marker.
+      createOnce(join(root, INDEX_FILE), `${JSON.stringify(emptyIndex(), null, 2)}\n`);
+      createOnce(join(root, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
     }
     await sweepTemporaryFiles(root);
     return new OciCache(root);
