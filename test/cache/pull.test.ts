@@ -54,6 +54,16 @@ describe("pull through the cache", () => {
     for (const file of ["notes.txt", "site/index.html"]) expect(readFileSync(join(home.path, "two", file))).toEqual(readFileSync(join(home.path, "one", file)));
   });
 
+  test("--no-cache neither reads nor fills the cache: every blob comes from the registry", async () => {
+    // The cache holds this artifact (the test above), so any blob read proves it was bypassed.
+    const before = (JSON.parse((await cli(["cache", "du", "--json"])).stdout) as { blobs: number }).blobs;
+    proxy.reset();
+    await cli(["pull", `${proxy.host}/team/site:v1`, "-o", join(home.path, "nocache"), "-q", "--no-cache"]);
+    expect(proxy.blobReads()).toBe(2);
+    expect(readFileSync(join(home.path, "nocache", "notes.txt"), "utf8")).toBe("notes\n".repeat(1000));
+    expect((JSON.parse((await cli(["cache", "du", "--json"])).stdout) as { blobs: number }).blobs).toBe(before);
+  });
+
   test("cache ls, du and verify see what the pull stored", async () => {
     const refs = JSON.parse((await cli(["cache", "ls", "--json"])).stdout) as { reference: string; present: boolean }[];
     expect(refs).toEqual([expect.objectContaining({ reference: `${proxy.host}/team/site:v1`, present: true })]);

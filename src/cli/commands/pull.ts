@@ -4,6 +4,8 @@ import { withRemoteFlags, type RemoteFlags } from "../common.ts";
 interface PullFlags extends RemoteFlags {
   output?: string;
   overwrite?: boolean;
+  /** false with --no-cache. */
+  cache?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -15,10 +17,12 @@ export function registerPull(cli: CAC): void {
       .command("pull <reference>", "Pull an artifact's files into a directory (titled layers become files; directory layers are unpacked safely)")
       .option("-o, --output <dir>", "Directory to write into (default: the current directory)")
       .option("--overwrite", "Replace files that exist")
+      .option("--no-cache", "Bypass the local cache: keep nothing, write each file once (one-off pulls in CI)")
       .option("--json", "Print {digest, written, skipped} as JSON")
       .option("-q, --quiet", "Print only the digest")
       .example("idp pull 127.0.0.1:5000/team/notes:v1 -o ./notes")
-      .example("idp pull oci-layout:./backup:v1 --overwrite"),
+      .example("idp pull oci-layout:./backup:v1 --overwrite")
+      .example("idp pull registry.example.com/team/cfg:v2 -o ./cfg --no-cache"),
   ).action(async (reference: string, flags: PullFlags) => {
     const { pullArtifact } = await import("../../client/pull.ts");
     const { openStore } = await import("../targets.ts");
@@ -27,7 +31,7 @@ export function registerPull(cli: CAC): void {
     const { target, ref } = await openStore(reference, flags);
     const progress = new Progress({ verb: "pull", mode: progressMode(flags) });
     try {
-      const result = await pullArtifact(target, ref, flags.output ?? ".", { overwrite: flags.overwrite ?? false, observer: progress });
+      const result = await pullArtifact(target, ref, flags.output ?? ".", { overwrite: flags.overwrite ?? false, observer: progress, ...(flags.cache === false ? { cache: false as const } : {}) });
       progress.close();
       if (flags.json) return json({ digest: result.digest, written: result.written, skipped: result.skipped.map((d) => d.digest) });
       if (result.skipped.length && !flags.quiet) warn(`${result.skipped.length} layer(s) without a title were not written (they name no file)`);
