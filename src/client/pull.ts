@@ -88,7 +88,7 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
             const { extract } = await import("../pack/extract.ts");
             await extract(await observed(src, job.layer, options.observer), out, { overwrite, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
           } else {
-            await writeFileSafely(await observed(src, job.layer, options.observer), path, overwrite);
+            await writeStream(await observed(src, job.layer, options.observer), path, overwrite);
           }
         } catch (error) {
           options.observer?.finish(job.layer.digest, "failed");
@@ -120,24 +120,42 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
 }
 
 /**
- * Downloads a layer into the cache and, in the same pass, into a temporary file beside
- * `path`, renamed into place only once the download verified: no partial file is ever
- * visible, and each chunk is written twice without a second read or a chain of streams.
+ * Downloads a layer into the cache and, in the same pass, into its file (see
+ * writeFileSafely): each chunk is written twice without a second read or a chain of streams.
  */
 async function pullFileThroughCache(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
+  await writeFileSafely(path, overwrite, async (write) => {
+    observer?.start(layer.digest, describeBlob(layer), layer.size);
+    await through.download(layer, (chunk, total) => {
+      write(chunk);
+      observer?.update(layer.digest, total);
+    });
+  });
+}
+
+/** Layers fetched at once. */
+const PULL_CONCURRENCY = 4;
+
+/**
+ * Writes `path` through a temporary file beside it, renamed into place only once `fill` has
+ * written everything (and the download behind it verified), so a failed or killed pull
+ * never leaves a partial file. Like cp, curl and oras it does not fsync (the bytes were
+ * verified on the way; durability against power loss is the file system's). Chunks and
+ * metadata calls go to the file system synchronously: one thread-pool trip per call costs
+ * more than the call.
+ */
+async function writeFileSafely(path: string, overwrite: boolean, fill: (write: (chunk: Uint8Array) => void) => Promise<void>): Promise<void> {
   if (!overwrite && existsSync(path)) {
     throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
   }
-  observer?.start(layer.digest, describeBlob(layer), layer.size);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
   const fd = openSync(tmp, "w", 0o644);
   let open = true;
   try {
-    await through.download(layer, (chunk, total) => {
+    await fill((chunk) => {
       let offset = 0;
       while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
-      observer?.update(layer.digest, total);
     });
     closeSync(fd);
     open = false;
@@ -149,37 +167,14 @@ async function pullFileThroughCache(through: PullThrough, layer: Descriptor, pat
   }
 }
 
-/** Layers fetched at once. */
-const PULL_CONCURRENCY = 4;
-
-/**
- * Streams into a temporary file beside `path`, renamed into place only once complete, so a
- * failed or killed pull never leaves a partial file. Like cp, curl and oras it does not
- * fsync (the bytes were verified on the way; durability against power loss is the file
- * system's). Chunks and metadata calls go to the file system synchronously: one thread-pool
- * trip per call costs more than the call.
- */
-async function writeFileSafely(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
-  if (!overwrite && existsSync(path)) {
-    await stream.cancel();
-    throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
-  const fd = openSync(tmp, "w", 0o644);
-  let open = true;
+/** Writes a (verifying) stream to `path` safely. */
+async function writeStream(stream: ReadableStream<Uint8Array>, path: string, overwrite: boolean): Promise<void> {
   try {
-    for await (const chunk of stream) {
-      let offset = 0;
-      while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
-    }
-    closeSync(fd);
-    open = false;
-    renameSync(tmp, path);
-  } catch (error) {
-    if (open) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw error;
+    await writeFileSafely(path, overwrite, async (write) => {
+      for await (const chunk of stream) write(chunk);
+    });
+  } finally {
+    await stream.cancel().catch(() => {});
   }
 }
 
