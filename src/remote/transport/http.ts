@@ -113,9 +113,10 @@ export class HttpSender {
     await this.options.onRequest?.({ method, url });
     const timeout = new AbortController();
     const expire = () => timeout.abort(new NetworkError("timeout"));
-    // A file body leaves through the kernel (sendfile), unseen: it gets the idle time plus
-    // one second per 64 KiB (a slow uplink is not a stall; a dead one still ends).
-    const timer = setTimeout(expire, policy.timeoutMs + (body instanceof Blob ? Math.ceil(body.size / 65536) * 1000 : 0));
+    // A file body leaves through the kernel (sendfile), unseen: it gets the idle time plus one
+    // second per MiB. An upload cut by that deadline on a slower link resumes from the
+    // registry's offset (upload-streamed.ts), so a slow link still gets there.
+    const timer = setTimeout(expire, policy.timeoutMs + (body instanceof Blob ? Math.ceil(body.size / 1048576) * 1000 : 0));
     // The timeout is idle time: every piece of a streamed body that leaves restarts it, so a
     // long upload is cut only when it stops moving.
     if (body instanceof ReadableStream) {
