@@ -1,7 +1,7 @@
+import { isDigestReference } from "../content/descriptor.ts";
+import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
 import { canFetchReference, canListReferrers, canListTags, type FetchOptions, type ReadOnlyTarget, type ReferenceFetcher, type ReferrerLister, type TagLister } from "../content/types.ts";
 import { readAll } from "../content/verify.ts";
-import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
-import { isDigestReference } from "../content/descriptor.ts";
 import { DigestMismatchError, NetworkError, NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import type { CacheRepository } from "./repository.ts";
@@ -76,17 +76,14 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
     // A tag seen before is asked by HEAD (its manifest is likely cached, and Docker Hub counts
     // a GET as a pull); a new one by GET, which brings the manifest in the same request.
     const seen = !isDigestReference(reference) && (await this.cache.resolve(reference).then(() => true, () => false));
-    if (seen || isDigestReference(reference) || !canFetchReference(source)) {
-      const descriptor = await this.resolve(reference);
-      return { descriptor, bytes: await readAll(await this.fetch(descriptor, signal ? { signal } : {}), MAX_MANIFEST_BYTES, `manifest ${descriptor.digest}`) };
-    }
+    if (seen || isDigestReference(reference) || !canFetchReference(source)) return this.#resolveAndRead(reference, signal);
     let fetched: { descriptor: Descriptor; bytes: Uint8Array };
     try {
       fetched = await source.fetchReference(reference, signal);
     } catch (error) {
+      // Unreachable: resolve answers from a remembered tag, as it does offline.
       if (!(error instanceof NetworkError)) throw error;
-      const descriptor = await this.resolve(reference);
-      return { descriptor, bytes: await readAll(await this.fetch(descriptor, signal ? { signal } : {}), MAX_MANIFEST_BYTES, `manifest ${descriptor.digest}`) };
+      return this.#resolveAndRead(reference, signal);
     }
     const { descriptor, bytes } = fetched;
     if (await this.cache.exists(descriptor)) this.stats.hits++;
@@ -97,6 +94,11 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
     }
     await this.cache.tag(descriptor, reference).catch(() => {});
     return fetched;
+  }
+
+  async #resolveAndRead(reference: string, signal: AbortSignal | undefined): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+    const descriptor = await this.resolve(reference);
+    return { descriptor, bytes: await readAll(await this.fetch(descriptor, signal ? { signal } : {}), MAX_MANIFEST_BYTES, `manifest ${descriptor.digest}`) };
   }
 
   async exists(desc: Descriptor): Promise<boolean> {

@@ -46,6 +46,12 @@ export interface PushOptions {
    * again before writing (a registry's HEAD) may skip that request.
    */
   knownAbsent?: boolean;
+  /**
+   * The body comes from a source that verifies what it streams (a registry download checks
+   * size and digest and errors before it ends): a local store may then write it without
+   * hashing it a second time, checking only the size. Copy sets it for such sources.
+   */
+  verified?: boolean;
 }
 
 export interface Pusher {
@@ -118,6 +124,14 @@ export interface FileFetcher {
   fetchFile(desc: Descriptor): Promise<Blob | undefined>;
 }
 
+/**
+ * A store whose fetch always verifies what it streams, whatever FetchOptions say (a remote
+ * repository: the network is not trusted). Copy tells the destination so (PushOptions.verified).
+ */
+export interface VerifyingFetcher {
+  readonly fetchesVerified: true;
+}
+
 /** Content that can only be read: a bundle's tar, a remote without push rights. */
 export interface ReadOnlyStorage extends Fetcher, ExistenceChecker {}
 export interface Storage extends ReadOnlyStorage, Pusher {}
@@ -145,6 +159,9 @@ export function canFetchReference(target: object): target is ReferenceFetcher {
 }
 export function canFetchFile(target: object): target is FileFetcher {
   return typeof (target as Partial<FileFetcher>).fetchFile === "function";
+}
+export function fetchesVerified(target: object): target is VerifyingFetcher {
+  return (target as Partial<VerifyingFetcher>).fetchesVerified === true;
 }
 export function canPushReference(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushManifest === "function";

@@ -1,4 +1,4 @@
-import { canFetchFile, canMount, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
+import { canFetchFile, canMount, fetchesVerified, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
 import { DigestMismatchError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { attribute, on } from "./errors.ts";
@@ -33,6 +33,8 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
     signal,
     // graph.ts asked dst.exists() just before: spare the registry a second HEAD.
     knownAbsent: true,
+    // A registry download is checked as it streams: a local destination need not hash it again.
+    ...(body instanceof ReadableStream && fetchesVerified(src) ? { verified: true } : {}),
     // A remote destination that loses its upload session reopens the source at an offset.
     reopen: async (offset) => tap(await src.fetch(desc, { offset, signal, unverified: true }), source, offset, progress),
   };

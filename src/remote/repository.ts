@@ -1,5 +1,5 @@
 import { SizeLimitError } from "../errors/index.ts";
-import type { Body, Deleter, FetchOptions, Mounter, PushOptions, ReferrerLister, TagLister, Target } from "../content/types.ts";
+import type { Body, Deleter, FetchOptions, Mounter, PushOptions, ReferrerLister, TagLister, Target, VerifyingFetcher } from "../content/types.ts";
 import { parseManifest, referrerArtifactType } from "../oci/manifest.ts";
 import { assertTag, isValidTag } from "../oci/names.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -35,8 +35,10 @@ export interface RemotePushOptions extends PushOptions {
  * const desc = await repo.resolve("v1");
  * for await (const chunk of await repo.fetch(desc)) process(chunk);
  */
-export class RemoteRepository implements Target, TagLister, ReferrerLister, Deleter, Mounter {
+export class RemoteRepository implements Target, TagLister, ReferrerLister, Deleter, Mounter, VerifyingFetcher {
   readonly registry: string;
+  /** Every fetch checks size and digest (blobs as they stream, manifests whole). */
+  readonly fetchesVerified = true;
   readonly repository: string;
   readonly #ctx: RepoContext;
 

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IdpError } from "../../src/errors/index.ts";
+import { CacheRepository, OciCache, PullThrough } from "../../src/cache/index.ts";
+import { LayoutStore } from "../../src/content/layout/index.ts";
+import { copy } from "../../src/copy/index.ts";
+import { DigestMismatchError, IdpError } from "../../src/errors/index.ts";
 import { digestOf } from "../../src/oci/digest.ts";
 import { MediaType } from "../../src/oci/mediatypes.ts";
 import { anonymous, openRepository, type RemoteRepository } from "../../src/remote/index.ts";
@@ -148,6 +151,33 @@ describe("faults in the middle of transfers", () => {
       expect(uploadsLeft()).toEqual([]);
     } finally {
       rmSync(path, { force: true });
+    }
+  });
+
+  test("a download damaged on the way is refused: a copy into a layout or the cache keeps nothing", async () => {
+    // The layout and the cache do not hash a registry download again (the download is checked
+    // as it streams and errors before it ends): what they would have written must not appear.
+    const repo = await open();
+    const { c, desc } = blob(3 * MiB);
+    await repo.push(desc, c.bytes);
+    const config = json({});
+    const configDesc = { mediaType: MediaType.ociEmpty, digest: config.digest, size: config.size };
+    await repo.push(configDesc, config.bytes);
+    const manifest = json({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: [desc] });
+    await repo.pushManifest({ mediaType: MediaType.ociManifest, digest: manifest.digest, size: manifest.size }, manifest.bytes, "v1");
+    const dir = join(tmpdir(), `idp-fault-layout-${process.pid}`);
+    try {
+      proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 10, action: { kind: "flip-response", afterBytes: 2 * MiB } }];
+      const layout = await LayoutStore.open(dir);
+      await expect(copy(repo, "v1", layout, "v1")).rejects.toThrow(/does not match|digest/);
+      expect(await layout.exists(desc)).toBe(false);
+      expect((await layout.index()).manifests).toEqual([]);
+      const cache = await OciCache.open(join(dir, "cache"));
+      const through = new PullThrough(repo, new CacheRepository(cache, "faults/x"));
+      await expect(through.download(desc)).rejects.toBeInstanceOf(DigestMismatchError);
+      expect(await cache.has(desc)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -16,7 +16,7 @@ export interface FaultRule {
   skip?: number;
   action:
     | { kind: "status"; status: number; retryAfter?: string }
-    | { kind: "cut-response" | "stall-response" | "cut-request" | "stall-request"; afterBytes: number };
+    | { kind: "cut-response" | "stall-response" | "cut-request" | "stall-request" | "flip-response"; afterBytes: number };
 }
 
 export interface FaultProxy {
@@ -90,6 +90,7 @@ export function startFaultProxy(upstream: string, options: { tls?: { cert: strin
       let resBody = res.body;
       if (resBody && action?.kind === "cut-response") resBody = cut(resBody, action.afterBytes);
       if (resBody && action?.kind === "stall-response") resBody = stall(resBody, action.afterBytes);
+      if (resBody && action?.kind === "flip-response") resBody = flip(resBody, action.afterBytes);
       return new Response(req.method === "HEAD" ? null : resBody, { status: res.status, headers: out });
     },
   });
@@ -105,6 +106,24 @@ function brokenResponse(): Response {
 
 function meter(body: ReadableStream<Uint8Array>, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
   return body.pipeThrough(new TransformStream({ transform(chunk, out) { onBytes(chunk.byteLength); out.enqueue(chunk); } }));
+}
+
+/** Inverts the byte at offset `at` (content damaged on the way; the length is right). */
+function flip(body: ReadableStream<Uint8Array>, at: number): ReadableStream<Uint8Array> {
+  let passed = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        if (at >= passed && at < passed + chunk.byteLength) {
+          const copy = new Uint8Array(chunk);
+          copy[at - passed] = copy[at - passed]! ^ 0xff;
+          chunk = copy;
+        }
+        passed += chunk.byteLength;
+        out.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /** Passes `after` bytes, then errors (the peer sees the connection break). */
