@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { startDistribution } from "../test/helpers/distribution.ts";
 import { IDP_BIN, REPO_ROOT, startIdp } from "../test/helpers/idp.ts";
 import { peer } from "../test/helpers/peers.ts";
-import { checkPulled, cleanEnv, clients, curlClient, type ClientId } from "./client-speed/clients.ts";
+import { bunFloorClient, checkPulled, cleanEnv, clients, curlClient, type ClientId } from "./client-speed/clients.ts";
 import { makeArtifact, seed, type Artifact } from "./client-speed/fixtures.ts";
 import { MiB, loadAverage, median, run, startupMs, type Invocation } from "./client-speed/measure.ts";
 import { record, repushTable, resultTable, startupTable, type Results } from "./client-speed/report.ts";
@@ -84,6 +84,9 @@ try {
   }
   const all = clients();
   const curl = curlClient();
+  const floorBinary = join(work, "bun-floor");
+  await run({ cmd: [process.execPath, "build", "--compile", "--minify", "--bytecode", "--format", "esm", join(REPO_ROOT, "bench/client-speed/bun-floor.ts"), "--outfile", floorBinary] });
+  const floor = bunFloorClient(floorBinary);
   const version = (await run({ cmd: [IDP_BIN, "--version"] })).stdout.trim();
 
   say("writing fixtures: 512 MiB, 50 × 1 MiB, small artifacts");
@@ -125,7 +128,7 @@ try {
       // a warmer or cooler machine.
       const regs = round % 2 ? [...registries].reverse() : registries;
       for (const r of regs) {
-        const these = w.ceiling ? [...all, curl] : all;
+        const these = [...all, ...(w.ceiling ? [curl] : []), ...(w.floor ? [floor] : [])];
         const order = these.map((_, i) => these[(i + round) % these.length]!);
         for (const c of order) {
           const value = await w.run(r, c, ctx, round);
@@ -179,8 +182,10 @@ try {
   out("ratios are idp's speed over the peer's (above 1: idp faster); oras is compared with idp push/pull (files),");
   out("skopeo and crane with idp copy (OCI layouts), the same job on the same input. curl is no peer: plain");
   out("requests, fewest possible, no checks; with the best peer it shows what the registry takes here.");
+  out("bun-floor is no peer either: a compiled Bun program making the fewest requests for a small artifact,");
+  out("no checks, no config, no cache: what the runtime (start-up, fetch) costs any Bun client per command.");
   out("Every command runs with a fresh HOME and IDP_HOME: idp pull's local cache starts empty each time.\n");
-  for (const line of resultTable(workloads, results, [...all, curl])) out(line);
+  for (const line of resultTable(workloads, results, [...all, curl, floor])) out(line);
   if (repushes.length) {
     out("\n### re-push of the unchanged 512 MiB artifact (same repository and tag, through a counting proxy; median of 3)\n");
     for (const line of repushTable(repushes)) out(line);
@@ -190,7 +195,7 @@ try {
     for (const line of startupTable(startup)) out(line);
   }
   out("\n### commands");
-  for (const c of [...all, curl]) out(`- ${c.id}: push \`${c.usage.push}\`; pull \`${c.usage.pull}\``);
+  for (const c of [...all, curl, floor]) out(`- ${c.id}: push \`${c.usage.push}\`; pull \`${c.usage.pull}\``);
   const jsonFile = flag("--json");
   if (jsonFile) {
     const plain = Object.fromEntries([...results].map(([w, byReg]) => [w, Object.fromEntries([...byReg].map(([r, byC]) => [r, Object.fromEntries(byC)]))]));

@@ -7,7 +7,7 @@ import type { Invocation } from "./measure.ts";
 
 const EMPTY_CONFIG = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
-export type ClientId = "idp" | "idp-layout" | "skopeo" | "oras" | "crane" | "curl";
+export type ClientId = "idp" | "idp-layout" | "skopeo" | "oras" | "crane" | "curl" | "bun-floor";
 
 /**
  * One client as the benchmark drives it. `form` says what it reads when pushing and writes
@@ -132,6 +132,22 @@ for digest in "$@"; do curl -sS --fail --create-dirs -o "$out/\${digest#sha256:}
     usage: { push: "curl: per blob POST, PATCH -T BLOB, PUT ?digest=; then PUT the manifest (no checks)", pull: "curl -o FILE per blob (no manifest, no checks)" },
     push: (host, ref, a) => ({ cmd: ["bash", "-c", push, "curl-push", host, repoOf(ref), a.layout, a.manifest.digest.slice(7), EMPTY_CONFIG, ...a.files.map((f) => f.digest)] }),
     pull: (host, ref, out, a) => ({ cmd: ["bash", "-c", pull, "curl-pull", host, repoOf(ref), out, ...a.files.map((f) => f.digest)] }),
+  };
+}
+
+/**
+ * Not a peer: bun-floor.ts compiled like dist/idp, doing the least a Bun program can do per
+ * small artifact (see there). Its rate is what the runtime allows a Bun client.
+ */
+export function bunFloorClient(binary: string): Client {
+  const repoOf = (ref: string) => ref.slice(0, ref.lastIndexOf(":"));
+  const tagOf = (ref: string) => ref.slice(ref.lastIndexOf(":") + 1);
+  return {
+    id: "bun-floor",
+    form: "files",
+    usage: { push: "bun-floor push: POST ?digest= per blob, PUT the manifest (no checks)", pull: "bun-floor pull: GET the manifest and each layer, write it (no checks)" },
+    push: (host, ref, a) => ({ cmd: [binary, "push", host, repoOf(ref), tagOf(ref), a.layout] }),
+    pull: (host, ref, out) => ({ cmd: [binary, "pull", host, repoOf(ref), tagOf(ref), out] }),
   };
 }
 

@@ -34,6 +34,8 @@ export interface Workload {
   target: { over: "skopeo" | "best"; ratio: number };
   /** Also run plain curl, to show what the registry allows (see curlClient). */
   ceiling?: boolean;
+  /** Also run bun-floor, to show what a Bun program costs per command (see bunFloorClient). */
+  floor?: boolean;
   /** Runs once per round (the small-artifact workloads count many operations in one run). */
   run(registry: Registry, client: Client, ctx: Ctx, round: number): Promise<number>;
 }
@@ -81,6 +83,7 @@ export const WORKLOADS: Workload[] = [
     unit: "ops/s",
     higher: true,
     target: { over: "skopeo", ratio: 2 },
+    floor: true,
     async run(r, c, ctx, round) {
       let ms = 0;
       for (const [i, artifact] of ctx.small.entries()) ms += (await ctx.time(c.push(r.host, `${c.id}/small-${round}:s${i}`, artifact))).ms;
@@ -93,6 +96,7 @@ export const WORKLOADS: Workload[] = [
     unit: "ops/s",
     higher: true,
     target: { over: "skopeo", ratio: 2 },
+    floor: true,
     async run(r, c, ctx) {
       let ms = 0;
       for (const [i, artifact] of ctx.small.entries()) {
