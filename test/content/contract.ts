@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canDelete, canListReferrers, canListTags, type ReadOnlyTarget, type Target } from "../../src/content/types.ts";
+import { canDelete, canFetchFile, canListReferrers, canListTags, type ReadOnlyTarget, type Target } from "../../src/content/types.ts";
 import { DigestMismatchError, IdpError, NotFoundError } from "../../src/errors/index.ts";
 import type { Descriptor } from "../../src/oci/schemas.ts";
 import { SBOM_TYPE, SIGNATURE_TYPE, bytesOf, chunked, collect, failingAfter, item, makeFixture, makeImage, randomBlob, type Fixture, type Item } from "./fixtures.ts";
@@ -86,6 +86,20 @@ export function runTargetContract(name: string, factory: () => Promise<Made<Targ
       longer.set(a.bytes);
       await expect(target.push(a.desc, longer)).rejects.toBeInstanceOf(DigestMismatchError);
       expect(await target.exists(a.desc)).toBe(false);
+    });
+
+    it("a body its source verifies (push `verified`) is still held to its size, and a break leaves nothing", async (target) => {
+      // `verified` lets a store skip hashing (copy sets it for registry downloads, which error
+      // before they end on a mismatch); sizes are always checked.
+      const a = randomBlob(5000);
+      await expect(target.push({ ...a.desc, size: 5001 }, chunked(a.bytes, 1000), { verified: true })).rejects.toBeInstanceOf(DigestMismatchError);
+      const longer = new Uint8Array(5001);
+      longer.set(a.bytes);
+      await expect(target.push(a.desc, chunked(longer, 1000), { verified: true })).rejects.toBeInstanceOf(DigestMismatchError);
+      await expect(target.push(a.desc, failingAfter(a.bytes, 3000), { verified: true })).rejects.toThrow();
+      expect(await target.exists(a.desc)).toBe(false);
+      await target.push(a.desc, chunked(a.bytes, 1000), { verified: true });
+      expect(await bytesOf(await target.fetch(a.desc))).toEqual(a.bytes);
     });
 
     it("a body that breaks mid-stream fails and leaves nothing", async (target) => {
@@ -232,6 +246,18 @@ export function runReadOnlyTargetContract(name: string, factory: (fixture: Fixtu
       const layer = fx.image.layers[0]!;
       for (const offset of [0, 1, 65_536, 123_457, layer.desc.size]) {
         expect(await bytesOf(await target.fetch(layer.desc, { offset }))).toEqual(layer.bytes.subarray(offset));
+      }
+    });
+
+    it("an unverified fetch and a file (where the store has one) give exactly the bytes", async (target, fx) => {
+      const layer = fx.image.layers[0]!;
+      expect(await bytesOf(await target.fetch(layer.desc, { unverified: true }))).toEqual(layer.bytes);
+      expect(await bytesOf(await target.fetch(layer.desc, { unverified: true, offset: 1000 }))).toEqual(layer.bytes.subarray(1000));
+      if (canFetchFile(target)) {
+        const file = await target.fetchFile(layer.desc);
+        expect(file?.size).toBe(layer.desc.size);
+        expect(new Uint8Array(await file!.arrayBuffer())).toEqual(layer.bytes);
+        expect(await target.fetchFile(randomBlob(10).desc)).toBeUndefined();
       }
     });
 
