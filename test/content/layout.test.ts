@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DigestMismatchError, InvalidInputError, NotFoundError, UnsupportedError } from "../../src/errors/index.ts";
 import { LayoutStore } from "../../src/content/layout/index.ts";
+import { MemoryStore } from "../../src/content/memory/index.ts";
+import { copy } from "../../src/copy/index.ts";
+import { digestOf } from "../../src/oci/digest.ts";
+import { MediaType } from "../../src/oci/mediatypes.ts";
 import { tempDir } from "../helpers/idp.ts";
 import { runTargetContract } from "./contract.ts";
 import { bytesOf, failingAfter, indexOf, makeImage, randomBlob } from "./fixtures.ts";
@@ -19,8 +23,22 @@ describe("layout store on disk", () => {
   });
   afterEach(() => dir.remove());
 
-  test("a new layout has the marker, an empty index and blobs/", async () => {
-    await LayoutStore.open(dir.path);
+  test("a new layout is written on its first push, with the marker, an index and blobs/; a failed copy leaves nothing", async () => {
+    const target = join(dir.path, "new");
+    const layout = await LayoutStore.open(target);
+    expect(existsSync(target)).toBe(false);
+    expect(await layout.exists({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 })).toBe(false);
+    await expect(copy(new MemoryStore(), `sha256:${"0".repeat(64)}`, layout, "v1")).rejects.toThrow();
+    expect(existsSync(target)).toBe(false);
+    await layout.push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
+    expect(JSON.parse(readFileSync(join(target, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
+    expect(JSON.parse(readFileSync(join(target, "index.json"), "utf8"))).toMatchObject({ schemaVersion: 2, manifests: [] });
+    expect(readdirSync(target).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+  });
+
+  test("a layout opened over what an interrupted creation left (blobs/, no marker) is created as usual", async () => {
+    mkdirSync(join(dir.path, "blobs", "sha256"), { recursive: true });
+    await (await LayoutStore.open(dir.path)).push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
     expect(JSON.parse(readFileSync(join(dir.path, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
     expect(JSON.parse(readFileSync(join(dir.path, "index.json"), "utf8"))).toMatchObject({ schemaVersion: 2, manifests: [] });
     expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout"]);

@@ -39,11 +39,21 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   /** Parsed manifests by digest: content-addressed, so never stale. */
   #manifests = new Map<string, ManifestInfo | null>();
 
-  private constructor(path: string) {
+  /** A new layout not written yet: created on the first write (see open). */
+  #creating: Promise<void> | undefined;
+  #pending: boolean;
+
+  private constructor(path: string, pending: boolean) {
     this.path = path;
+    this.#pending = pending;
   }
 
-  /** Opens (and by default creates) the layout at `dir`. */
+  /**
+   * Opens the layout at `dir`, or (by default) a new one there: the directory must be
+   * missing, empty, or hold only what an interrupted creation leaves, and nothing is written
+   * until the first push or tag, so a copy that fails before it moves anything leaves no
+   * layout behind.
+   */
   static async open(dir: string, options: LayoutOpenOptions = {}): Promise<LayoutStore> {
     const path = resolvePath(dir);
     let marker: string | undefined;
@@ -58,10 +68,20 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
     } else if (options.create === false) {
       throw new NotFoundError(`${path} is not an OCI image layout (no ${OCI_LAYOUT_FILE} file)`);
     } else {
-      await initLayout(path);
+      assertCreatable(path);
+      return new LayoutStore(path, true);
     }
     await sweepTemporaryFiles(path);
-    return new LayoutStore(path);
+    return new LayoutStore(path, false);
+  }
+
+  /** Creates the layout on its first write (once, however many writes start together). */
+  #ready(): Promise<void> {
+    if (!this.#pending) return Promise.resolve();
+    this.#creating ??= initLayout(this.path).then(() => {
+      this.#pending = false;
+    });
+    return this.#creating;
   }
 
   /** Where the blob of `digest` lives. */
@@ -93,6 +113,7 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   }
 
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
+    await this.#ready();
     const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc), BLOB_WRITE);
     if (info) {
       this.#manifests.set(desc.digest, info);
@@ -103,6 +124,7 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   /** Stores a manifest and tags it in one update of index.json (copy's root). */
   async pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void> {
     assertTaggable(desc, reference);
+    await this.#ready();
     const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, {}, () => this.exists(desc), BLOB_WRITE);
     if (info) this.#manifests.set(desc.digest, info);
     const children = (info ?? (await this.#info(desc)))?.manifests.map((d) => d.digest) ?? [];
@@ -217,13 +239,29 @@ function checkMarker(text: string, path: string): void {
   }
 }
 
+/**
+ * A new layout may go at `path` when it is missing, empty, or holds only what an interrupted
+ * creation leaves (index.json, blobs, the temporary directory).
+ */
+function assertCreatable(path: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    if (code === "ENOTDIR") throw new InvalidInputError(`${path} is a file, not a directory for an OCI image layout`);
+    throw error;
+  }
+  if (names.some((name) => name !== INDEX_FILE && name !== "blobs" && name !== INGEST_DIR)) {
+    throw new InvalidInputError(`${path} is not empty and not an OCI image layout`, { hint: "choose a new or empty directory" });
+  }
+}
+
 /** Creates an empty layout in `path`, refusing a directory that holds other things. */
 async function initLayout(path: string): Promise<void> {
   mkdirSync(path, { recursive: true });
-  const present = readdirSync(path).filter((name) => name !== INDEX_FILE && name !== "blobs" && name !== INGEST_DIR);
-  if (present.length > 0) {
-    throw new InvalidInputError(`${path} is not empty and not an OCI image layout`, { hint: "choose a new or empty directory" });
-  }
+  assertCreatable(path);
   mkdirSync(join(path, "blobs", "sha256"), { recursive: true });
   if ((await fileSize(join(path, INDEX_FILE))) === undefined) await writeIndex(path, emptyIndex());
   // The marker goes last: a layout interrupted while being created is not mistaken for one.
