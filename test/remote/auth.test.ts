@@ -162,6 +162,24 @@ describe("Distribution 2.8 with token auth from the test token issuer", () => {
     expect(reg.issuer.requests.every((r) => r.grant === "basic" && r.account === "alice")).toBe(true);
   });
 
+  test("files (sent with sendfile) go up through the token flow: small in one request, large as a PATCH", async () => {
+    // A file body is resent after the 401 that starts the token flow, as bytes are.
+    const dir = tempDir("idp-auth-files-");
+    try {
+      const repo = await openRepository({ registry: reg.host, repository: "team/files" }, opts({ credentials: staticCredentials(ALICE) }));
+      for (const size of [3000, 12 * 1024 * 1024]) {
+        const { c, desc } = blobOf(size);
+        const path = join(dir.path, `f-${size}`);
+        writeFileSync(path, c.bytes);
+        await repo.push(desc, Bun.file(path));
+        expect(await repo.exists(desc)).toBe(true);
+        expect(new Uint8Array(await new Response(await repo.fetch(desc)).arrayBuffer())).toEqual(c.bytes);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
   test("tokens are renewed before they expire", async () => {
     const repo = await openRepository({ registry: reg.host, repository: "team/renew" }, opts({ credentials: staticCredentials(ALICE) }));
     const { c, desc } = blobOf();
