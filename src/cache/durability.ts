@@ -4,7 +4,6 @@ import type { WritePolicy } from "../content/layout/files.ts";
  * How the cache commits files: atomically (a rename of a complete file, so nothing partial is
  * ever visible) but without fsync. A cache holds copies: every blob is verified against its
  * digest when read and can be fetched again, so paying for durability on every pull (four
- * syncs per blob: file and directory, twice) buys nothing. Its temporary directory stays
- * (no mkdir and rmdir per file).
+ * syncs per blob: file and directory, twice) buys nothing.
  */
-export const CACHE_WRITE: WritePolicy = { durable: false, tidy: false };
+export const CACHE_WRITE: WritePolicy = { durable: false };

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { DigestMismatchError, InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { INDEX_FILE, emptyIndex } from "../content/layout/index-file.ts";
-import { INGEST_DIR, TempFile, fileSize, sweepTemporaryFiles } from "../content/layout/files.ts";
+import { TempFile, fileSize, sweepTemporaryFiles } from "../content/layout/files.ts";
 import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
@@ -55,7 +55,6 @@ export class OciCache {
     // Synchronous: a few microseconds each, where every asynchronous call is a thread-pool trip.
     if (!existsSync(join(root, OCI_LAYOUT_FILE))) {
       mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
-      mkdirSync(join(root, INGEST_DIR), { recursive: true });
       // Created whole in one write, exclusively (a process creating the same cache at the
       // same moment writes the same bytes): the layout's files, index.json before the marker.
       createOnce(join(root, INDEX_FILE), `${JSON.stringify(emptyIndex(), null, 2)}\n`);
@@ -98,7 +97,7 @@ export class OciCache {
    * stream fails or is cancelled. Used by pull-through reads, so a blob is downloaded once.
    */
   async teeInto(desc: Descriptor, source: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
-    const file = await TempFile.create(this.root, CACHE_WRITE);
+    const file = await TempFile.create(this.root);
     const target = this.blobPath(desc.digest);
     const reader = source.getReader();
     let size = 0;
@@ -142,7 +141,7 @@ export class OciCache {
    * Nothing appears if the stream fails.
    */
   async ingest(desc: Descriptor, source: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array, total: number) => void): Promise<string> {
-    const file = await TempFile.create(this.root, CACHE_WRITE);
+    const file = await TempFile.create(this.root);
     const target = this.blobPath(desc.digest);
     try {
       const reader = source.getReader();

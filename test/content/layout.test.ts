@@ -44,6 +44,14 @@ describe("layout store on disk", () => {
     expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
   });
 
+  test("the temporary directory of earlier versions is swept and removed on open", async () => {
+    await (await LayoutStore.open(dir.path)).push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
+    mkdirSync(join(dir.path, ".idp-ingest"));
+    writeFileSync(join(dir.path, ".idp-ingest", "999999999-0a0b0c"), "left by a crash");
+    await LayoutStore.open(dir.path);
+    expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+  });
+
   test("open refuses a non-empty directory that is not a layout, and a missing one without create", async () => {
     writeFileSync(join(dir.path, "notes.txt"), "mine");
     await expect(LayoutStore.open(dir.path)).rejects.toBeInstanceOf(InvalidInputError);
@@ -101,10 +109,11 @@ describe("layout store on disk", () => {
     expect(new TextDecoder().decode(value)).toContain("writing");
     child.kill("SIGKILL");
     await child.exited;
-    expect(readdirSync(join(dir.path, ".idp-ingest"))).toHaveLength(1);
+    const temporary = () => readdirSync(dir.path).filter((name) => name.startsWith(".idp-ingest"));
+    expect(temporary()).toHaveLength(1);
     expect(readdirSync(join(dir.path, "blobs", "sha256"))).toEqual([]);
     const store = await LayoutStore.open(dir.path);
-    expect(existsSync(join(dir.path, ".idp-ingest")) ? readdirSync(join(dir.path, ".idp-ingest")) : []).toEqual([]);
+    expect(temporary()).toEqual([]);
     expect((await store.index()).manifests).toEqual([]);
   });
 

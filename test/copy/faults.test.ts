@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { LayoutStore } from "../../src/content/layout/index.ts";
 import { MemoryStore } from "../../src/content/memory/index.ts";
 import { copy } from "../../src/copy/index.ts";
@@ -31,7 +30,7 @@ describe("copy under faults", () => {
     expect(await dst.exists(image.manifest.desc)).toBe(false);
     await expect(dst.resolve("v1")).rejects.toBeInstanceOf(NotFoundError);
     expect((await dst.index()).manifests).toEqual([]);
-    expect(existsSync(join(dir.path, ".idp-ingest")) ? readdirSync(join(dir.path, ".idp-ingest")) : []).toEqual([]);
+    expect(readdirSync(dir.path).filter((name) => name.startsWith(".idp-ingest"))).toEqual([]);
   }
 
   test("a source that drops mid-stream: CopyError on the source side, nothing partial, a re-run completes", async () => {

@@ -4,24 +4,32 @@ import { dirname, join } from "node:path";
 import { processAlive } from "../../util/process.ts";
 
 /**
- * Crash-safe file writing for the layout store. Bytes go to a temporary file inside the
- * layout (same filesystem, so the final rename is atomic), are synced, and only then renamed
+ * Crash-safe file writing for the layout store. Bytes go to a temporary file in the layout's
+ * root (same filesystem, so the final rename is atomic), are synced, and only then renamed
  * to their real name; the directory is synced after the rename so that the name survives a
  * power cut too. A crash leaves at most a temporary file, which the next open sweeps away.
  */
 
-/** Directory of temporary files, inside the layout. Other tools ignore unknown entries. */
-export const INGEST_DIR = ".idp-ingest";
+/**
+ * Temporary files are `.idp-ingest-<pid>-<random>` in the root: hidden, there only while a
+ * write is under way (or after a crash, until the next open), and needing no directory of
+ * their own (creating and removing one per file cost more than the write of a small blob).
+ */
+export const INGEST_PREFIX = ".idp-ingest-";
+/** Where temporary files lived before: swept too, and removed once empty. */
+export const LEGACY_INGEST_DIR = ".idp-ingest";
+
+/** Whether a root entry is idp's temporary state (a temporary file, or the old directory). */
+export function isIngestEntry(name: string): boolean {
+  return name.startsWith(INGEST_PREFIX) || name === LEGACY_INGEST_DIR;
+}
 
 /**
  * How a store writes. `durable` (default true): fsync the file and its directory, so a
- * committed name survives a power cut. `tidy` (default true): remove the temporary directory
- * whenever it empties, so a layout holds nothing but the layout (for tar and other tools);
- * a cache keeps it, saving a mkdir and an rmdir per file.
+ * committed name survives a power cut.
  */
 export interface WritePolicy {
   durable?: boolean;
-  tidy?: boolean;
   /**
    * With `durable`: also fsync the directory after the rename (default true). A layout's
    * blobs skip it and sync their directory once, before index.json refers to them.
@@ -29,9 +37,9 @@ export interface WritePolicy {
   syncDirectory?: boolean;
 }
 
-/** A new temporary file name: `<pid>-<random>`, so a sweep knows whose it is. */
+/** A new temporary file name, with the pid, so a sweep knows whose it is. */
 export function tempName(root: string): string {
-  return join(root, INGEST_DIR, `${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`);
+  return join(root, `${INGEST_PREFIX}${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`);
 }
 
 /**
@@ -44,24 +52,21 @@ export function tempName(root: string): string {
 export class TempFile {
   readonly path: string;
   #fd: number | undefined;
-  readonly #tidy: boolean;
-  private constructor(path: string, fd: number, tidy: boolean) {
+  private constructor(path: string, fd: number) {
     this.path = path;
     this.#fd = fd;
-    this.#tidy = tidy;
   }
 
-  static async create(root: string, policy: WritePolicy = {}): Promise<TempFile> {
+  static async create(root: string): Promise<TempFile> {
     const path = tempName(root);
-    // The directory may be missing, or removed by a tidy discard in another process between
-    // mkdir and open: create it and try again then.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return new TempFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644), policy.tidy ?? true);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
-      }
-      mkdirSync(dirname(path), { recursive: true });
+    const open = () => new TempFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644));
+    try {
+      return open();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // The root itself is missing: create it.
+      mkdirSync(root, { recursive: true });
+      return open();
     }
   }
 
@@ -102,12 +107,6 @@ export class TempFile {
     } catch {
       // committed (renamed away) or never created
     }
-    if (!this.#tidy) return;
-    try {
-      rmdirSync(dirname(this.path));
-    } catch {
-      // other temporary files are in it
-    }
   }
 
   #close(): void {
@@ -124,7 +123,7 @@ export class TempFile {
  * @example await writeFileAtomic(root, join(root, "index.json"), text);
  */
 export async function writeFileAtomic(root: string, target: string, data: string | Uint8Array, options: WritePolicy = {}): Promise<void> {
-  const file = await TempFile.create(root, options);
+  const file = await TempFile.create(root);
   try {
     file.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
     await file.commit(target, options);
@@ -150,21 +149,32 @@ export async function syncDirectory(dir: string): Promise<void> {
  */
 export async function sweepTemporaryFiles(root: string): Promise<number> {
   let removed = 0;
+  const sweep = (dir: string, names: string[], prefix: string) => {
+    for (const name of names) {
+      const pid = Number(name.slice(prefix.length).split("-")[0]);
+      if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
+      rmSync(join(dir, name), { force: true, recursive: true });
+      removed++;
+    }
+  };
   let names: string[];
   try {
-    names = readdirSync(join(root, INGEST_DIR));
+    names = readdirSync(root);
   } catch {
     return 0;
   }
-  for (const name of names) {
-    const pid = Number(name.split("-")[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
-    rmSync(join(root, INGEST_DIR, name), { force: true, recursive: true });
-    removed++;
+  sweep(root, names.filter((name) => name.startsWith(INGEST_PREFIX)), INGEST_PREFIX);
+  if (names.includes(LEGACY_INGEST_DIR)) {
+    const legacy = join(root, LEGACY_INGEST_DIR);
+    sweep(legacy, readdirSync(legacy), "");
+    try {
+      rmdirSync(legacy);
+    } catch {
+      // a running process of the old version still writes there
+    }
   }
   return removed;
 }
-
 
 /** Size of the regular file at `path`; undefined when nothing (or no file) is there. */
 export async function fileSize(path: string): Promise<number | undefined> {

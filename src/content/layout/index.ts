@@ -11,7 +11,7 @@ import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, r
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
 import type { Body, Deleter, FetchOptions, FileFetcher, PushOptions, ReferencePusher, ReferrerLister, TagLister, Target } from "../types.ts";
 import { verified } from "../verify.ts";
-import { INGEST_DIR, fileSize, sweepTemporaryFiles, syncDirectory, writeFileAtomic, type WritePolicy } from "./files.ts";
+import { fileSize, isIngestEntry, sweepTemporaryFiles, syncDirectory, writeFileAtomic, type WritePolicy } from "./files.ts";
 
 /** Blobs: synced before the rename; their directory is synced before index.json changes. */
 const BLOB_WRITE: WritePolicy = { durable: true, syncDirectory: false };
@@ -253,7 +253,7 @@ function assertCreatable(path: string): void {
     if (code === "ENOTDIR") throw new InvalidInputError(`${path} is a file, not a directory for an OCI image layout`);
     throw error;
   }
-  if (names.some((name) => name !== INDEX_FILE && name !== "blobs" && name !== INGEST_DIR)) {
+  if (names.some((name) => name !== INDEX_FILE && name !== "blobs" && !isIngestEntry(name))) {
     throw new InvalidInputError(`${path} is not empty and not an OCI image layout`, { hint: "choose a new or empty directory" });
   }
 }

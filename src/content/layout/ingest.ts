@@ -37,7 +37,7 @@ export async function ingestBlob(
     await stream.cancel().catch(() => {});
     throw new SizeLimitError(`manifest ${desc.digest} is ${desc.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
   }
-  const file = await TempFile.create(root, commit);
+  const file = await TempFile.create(root);
   try {
     const kept: Uint8Array[] = [];
     let written = 0;
