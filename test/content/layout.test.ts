@@ -5,8 +5,6 @@ import { DigestMismatchError, InvalidInputError, NotFoundError, UnsupportedError
 import { LayoutStore } from "../../src/content/layout/index.ts";
 import { MemoryStore } from "../../src/content/memory/index.ts";
 import { copy } from "../../src/copy/index.ts";
-import { digestOf } from "../../src/oci/digest.ts";
-import { MediaType } from "../../src/oci/mediatypes.ts";
 import { tempDir } from "../helpers/idp.ts";
 import { runTargetContract } from "./contract.ts";
 import { bytesOf, failingAfter, indexOf, makeImage, randomBlob } from "./fixtures.ts";
@@ -23,29 +21,39 @@ describe("layout store on disk", () => {
   });
   afterEach(() => dir.remove());
 
-  test("a new layout is written on its first push, with the marker, an index and blobs/; a failed copy leaves nothing", async () => {
+  test("a new layout is written as content arrives: blobs/ with the first blob, marker and index with the first manifest", async () => {
     const target = join(dir.path, "new");
     const layout = await LayoutStore.open(target);
     expect(existsSync(target)).toBe(false);
-    expect(await layout.exists({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 })).toBe(false);
+    const image = makeImage();
+    expect(await layout.exists(image.config.desc)).toBe(false);
     await expect(copy(new MemoryStore(), `sha256:${"0".repeat(64)}`, layout, "v1")).rejects.toThrow();
     expect(existsSync(target)).toBe(false);
-    await layout.push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
+    await layout.push(image.config.desc, image.config.bytes);
+    expect(readdirSync(target)).toEqual(["blobs"]);
+    for (const layer of image.layers) await layout.push(layer.desc, layer.bytes);
+    await layout.push(image.manifest.desc, image.manifest.bytes);
     expect(JSON.parse(readFileSync(join(target, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
-    expect(JSON.parse(readFileSync(join(target, "index.json"), "utf8"))).toMatchObject({ schemaVersion: 2, manifests: [] });
+    expect((await layout.index()).manifests.map((d) => d.digest)).toEqual([image.manifest.desc.digest]);
     expect(readdirSync(target).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+    expect((await LayoutStore.open(target, { create: false })).path).toBe(target);
   });
 
   test("a layout opened over what an interrupted creation left (blobs/, no marker) is created as usual", async () => {
     mkdirSync(join(dir.path, "blobs", "sha256"), { recursive: true });
-    await (await LayoutStore.open(dir.path)).push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
+    const layout = await LayoutStore.open(dir.path);
+    const image = makeImage();
+    for (const item of image.all) await layout.push(item.desc, item.bytes);
+    await layout.tag(image.manifest.desc, "v1");
     expect(JSON.parse(readFileSync(join(dir.path, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
-    expect(JSON.parse(readFileSync(join(dir.path, "index.json"), "utf8"))).toMatchObject({ schemaVersion: 2, manifests: [] });
+    expect((await layout.resolve("v1")).digest).toBe(image.manifest.desc.digest);
     expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
   });
 
   test("the temporary directory of earlier versions is swept and removed on open", async () => {
-    await (await LayoutStore.open(dir.path)).push({ mediaType: MediaType.ociEmpty, digest: digestOf("{}"), size: 2 }, new TextEncoder().encode("{}"));
+    const image = makeImage();
+    const layout = await LayoutStore.open(dir.path);
+    for (const item of image.all) await layout.push(item.desc, item.bytes);
     mkdirSync(join(dir.path, ".idp-ingest"));
     writeFileSync(join(dir.path, ".idp-ingest", "999999999-0a0b0c"), "left by a crash");
     await LayoutStore.open(dir.path);
@@ -98,7 +106,7 @@ describe("layout store on disk", () => {
     await expect(store.push(blob.desc, failingAfter(blob.bytes, 100_000))).rejects.toThrow();
     await expect(store.push({ ...blob.desc, size: blob.desc.size - 1 }, blob.bytes)).rejects.toBeInstanceOf(DigestMismatchError);
     expect(readdirSync(join(dir.path, "blobs", "sha256"))).toEqual([]);
-    expect(readdirSync(dir.path).sort()).toEqual(["blobs", "index.json", "oci-layout"]);
+    expect(readdirSync(dir.path).filter((name) => name.startsWith(".idp-ingest"))).toEqual([]);
   });
 
   test("a process killed mid-push leaves nothing visible, and the next open sweeps its temporary file", async () => {

@@ -16,7 +16,7 @@ import { fileSize, isIngestEntry, sweepTemporaryFiles, syncDirectory, writeFileA
 /** Blobs: synced before the rename; their directory is synced before index.json changes. */
 const BLOB_WRITE: WritePolicy = { durable: true, syncDirectory: false };
 import { ingestBlob } from "./ingest.ts";
-import { INDEX_FILE, addRoot, emptyIndex, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
+import { INDEX_FILE, addRoot, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
 import { findReferrers, guessManifestType } from "./manifests.ts";
 
 export interface LayoutOpenOptions {
@@ -39,9 +39,13 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   /** Parsed manifests by digest: content-addressed, so never stale. */
   #manifests = new Map<string, ManifestInfo | null>();
 
-  /** A new layout not written yet: created on the first write (see open). */
-  #creating: Promise<void> | undefined;
+  /**
+   * A new layout not written yet (see open): its directories appear with the first blob,
+   * its marker and index.json with the first index update, which is then its only write of
+   * index.json.
+   */
   #pending: boolean;
+  #made = false;
 
   private constructor(path: string, pending: boolean) {
     this.path = path;
@@ -69,19 +73,21 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
       throw new NotFoundError(`${path} is not an OCI image layout (no ${OCI_LAYOUT_FILE} file)`);
     } else {
       assertCreatable(path);
+      // An interrupted creation's temporary files go now, like an existing layout's.
+      await sweepTemporaryFiles(path);
       return new LayoutStore(path, true);
     }
     await sweepTemporaryFiles(path);
     return new LayoutStore(path, false);
   }
 
-  /** Creates the layout on its first write (once, however many writes start together). */
-  #ready(): Promise<void> {
-    if (!this.#pending) return Promise.resolve();
-    this.#creating ??= initLayout(this.path).then(() => {
-      this.#pending = false;
-    });
-    return this.#creating;
+  /** Makes the directories of a new layout before its first blob. */
+  #ready(): void {
+    if (!this.#pending || this.#made) return;
+    this.#made = true;
+    mkdirSync(this.path, { recursive: true });
+    assertCreatable(this.path);
+    mkdirSync(join(this.path, "blobs", "sha256"), { recursive: true });
   }
 
   /** Where the blob of `digest` lives. */
@@ -113,7 +119,7 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   }
 
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    await this.#ready();
+    this.#ready();
     const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc), BLOB_WRITE);
     if (info) {
       this.#manifests.set(desc.digest, info);
@@ -124,7 +130,7 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   /** Stores a manifest and tags it in one update of index.json (copy's root). */
   async pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void> {
     assertTaggable(desc, reference);
-    await this.#ready();
+    this.#ready();
     const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, {}, () => this.exists(desc), BLOB_WRITE);
     if (info) this.#manifests.set(desc.digest, info);
     const children = (info ?? (await this.#info(desc)))?.manifests.map((d) => d.digest) ?? [];
@@ -186,14 +192,21 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
     await withIndexLock(this.path, async () => {
       const index = await readIndex(this.path);
       const next = change(index.manifests);
-      if (JSON.stringify(next) === JSON.stringify(index.manifests)) return;
+      if (!this.#pending && JSON.stringify(next) === JSON.stringify(index.manifests)) return;
       // Blobs are renamed into place without syncing their directory each time: it is synced
       // here, once, before index.json can refer to them (whoever wrote them).
       for (const algorithm of ["sha256", "sha512"]) {
         const dir = join(this.path, "blobs", algorithm);
         if (existsSync(dir)) await syncDirectory(dir);
       }
+      if (this.#pending) {
+        // A new layout's marker: its data synced now, its name by the directory sync that
+        // index.json's write makes just after. A crash in between leaves a valid empty layout.
+        this.#ready();
+        await writeFileAtomic(this.path, join(this.path, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`, { syncDirectory: false });
+      }
       await writeIndex(this.path, { ...index, manifests: next });
+      this.#pending = false;
     });
   }
 
@@ -258,12 +271,3 @@ function assertCreatable(path: string): void {
   }
 }
 
-/** Creates an empty layout in `path`, refusing a directory that holds other things. */
-async function initLayout(path: string): Promise<void> {
-  mkdirSync(path, { recursive: true });
-  assertCreatable(path);
-  mkdirSync(join(path, "blobs", "sha256"), { recursive: true });
-  if ((await fileSize(join(path, INDEX_FILE))) === undefined) await writeIndex(path, emptyIndex());
-  // The marker goes last: a layout interrupted while being created is not mistaken for one.
-  await writeFileAtomic(path, join(path, OCI_LAYOUT_FILE), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
-}
