@@ -11,22 +11,23 @@ import { openRepository } from "../../src/remote/index.ts";
 import { tempDir } from "../helpers/idp.ts";
 import { startInProcess } from "../helpers/targets.ts";
 
+/** One in-process registry and one scratch directory for every test of this file. */
+const work = tempDir("idp-push-");
+let registry: Awaited<ReturnType<typeof startInProcess>>;
+beforeAll(async () => {
+  registry = await startInProcess();
+});
+afterAll(async () => {
+  await registry?.stop();
+  work.remove();
+});
+
 /**
  * push reads staged files without hashing them a second time (src/client/staged.ts): these
  * tests hold it to its promise that every kind of destination still refuses a file that
  * changed after it was hashed, and stores nothing for it.
  */
 describe("push of a file that changes after it was staged", () => {
-  const work = tempDir("idp-push-");
-  let registry: Awaited<ReturnType<typeof startInProcess>>;
-  beforeAll(async () => {
-    registry = await startInProcess();
-  });
-  afterAll(async () => {
-    await registry?.stop();
-    work.remove();
-  });
-
   let n = 0;
   const destinations: [string, () => Promise<Target>][] = [
     // 4 KiB goes in one PUT, 12 MiB as a streamed PATCH: both are checked before they land.
@@ -59,16 +60,6 @@ describe("push of a file that changes after it was staged", () => {
  * must still count, skip and fail exactly as a copy does.
  */
 describe("push that uploads while it hashes", () => {
-  const work = tempDir("idp-pushfiles-");
-  let registry: Awaited<ReturnType<typeof startInProcess>>;
-  beforeAll(async () => {
-    registry = await startInProcess();
-  });
-  afterAll(async () => {
-    await registry?.stop();
-    work.remove();
-  });
-
   test("twelve files land, counted once each; pushed again, nothing is uploaded", async () => {
     const files = Array.from({ length: 12 }, (_, i) => {
       const path = join(work.path, `f${i}.bin`);
