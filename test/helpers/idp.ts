@@ -26,7 +26,23 @@ export function idpBinary(): string {
 /** A fresh temporary directory, removed by the returned function. */
 export function tempDir(prefix = "idp-test-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  liveTempDirs.add(path);
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+      liveTempDirs.delete(path);
+    },
+  };
+}
+
+/** Temporary directories a test did not remove itself (removed by test/helpers/cleanup.ts). */
+const liveTempDirs = new Set<string>();
+
+/** Removes every temporary directory still there; bun test's preload calls it after each file. */
+export function removeLeftoverTempDirs(): void {
+  for (const path of liveTempDirs) rmSync(path, { recursive: true, force: true });
+  liveTempDirs.clear();
 }
 
 export interface IdpServer extends RegistryUnderTest {
