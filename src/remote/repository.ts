@@ -1,5 +1,6 @@
 import { SizeLimitError } from "../errors/index.ts";
 import type { Body, Deleter, FetchOptions, Mounter, PushOptions, ReferrerLister, TagLister, Target, VerifyingFetcher } from "../content/types.ts";
+import { toStream } from "../content/verify.ts";
 import { parseManifest, referrerArtifactType } from "../oci/manifest.ts";
 import { assertTag, isValidTag } from "../oci/names.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -114,7 +115,7 @@ export class RemoteRepository implements Target, TagLister, ReferrerLister, Dele
    */
   async pushManifest(desc: Descriptor, body: Body, reference: string = desc.digest): Promise<void> {
     if (reference !== desc.digest) assertTag(reference);
-    const bytes = body instanceof Uint8Array ? body : await readAll(body instanceof Blob ? body.stream() : body, desc.size);
+    const bytes = body instanceof Uint8Array ? body : await readAll(toStream(body), desc.size);
     const { subjectHandled } = await putManifest(this.#ctx, desc, bytes, reference);
     if (subjectHandled) return;
     const subject = parseManifest(bytes, desc.mediaType).subject;

@@ -38,8 +38,9 @@ export interface UploadOptions {
  * Uploads a blob the registry does not have (the caller checked).
  *
  * - Up to `monolithicMax`: POST, then one PUT with the bytes (retried whole).
- * - Larger, with a source that can be reopened (bytes, or `reopen`), and no chunk minimum
- *   announced: one streamed PATCH, resumed from the registry's offset when it breaks.
+ * - Larger, with a source that can be reopened (bytes, a file, or `reopen`), and no chunk
+ *   minimum announced: one streamed PATCH, resumed from the registry's offset when it breaks
+ *   (a file, a Blob, is the PATCH's body as it is, sent with sendfile).
  * - Otherwise: PATCH chunks with Content-Range (`OCI-Chunk-Min-Length` respected), the chunk
  *   in flight resent from the registry's offset when it fails.
  *
@@ -54,20 +55,29 @@ export interface UploadOptions {
 export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: ReadableStream<Uint8Array> | Uint8Array | Blob, options: UploadOptions = {}): Promise<void> {
   const tuning = { ...DEFAULT_UPLOAD_TUNING, ...options.tuning };
   parseSupportedDigest(desc.digest);
-  if (body instanceof Blob) return uploadFile(ctx, desc, body, tuning, options);
+  const file = body instanceof Blob ? body : undefined;
+  if (file && file.size !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${file.size} bytes, not ${desc.size}`);
   if (desc.size <= tuning.monolithicMax) {
-    const bytes = body instanceof Uint8Array ? body : await readExactly(body, desc.size, desc.digest);
-    if (bytes.byteLength !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${bytes.byteLength} bytes, not ${desc.size}`);
+    const bytes = body instanceof Uint8Array || body instanceof Blob ? body : await readExactly(body, desc.size, desc.digest);
+    if (bytes instanceof Uint8Array && bytes.byteLength !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${bytes.byteLength} bytes, not ${desc.size}`);
     return monolithic(ctx, desc, bytes, options);
   }
-  const reopen = body instanceof Uint8Array ? async (offset: number) => streamOf(body.subarray(offset)) : options.reopen;
+  const reopen =
+    body instanceof Uint8Array ? async (offset: number) => streamOf(body.subarray(offset))
+    : file ? async (offset: number) => file.slice(offset, desc.size).stream()
+    : options.reopen;
   let unread: ReadableStream<Uint8Array> | undefined = body instanceof ReadableStream ? body : undefined;
   let chunks: ChunkSource | undefined;
   const extra = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   for (let restarts = 0; ; restarts++) {
     const session = await startSession(ctx, options.signal);
     try {
-      if (reopen && session.minChunk === 0) {
+      if (file && session.minChunk === 0) {
+        // A file goes as it is: one request body the kernel sends (sendfile), resumed with a
+        // slice from the registry's offset; its progress is reported once it is up.
+        await uploadWhole(ctx, desc, file, session, options.signal ? { signal: options.signal } : {});
+        options.onProgress?.(desc.size);
+      } else if (reopen && session.minChunk === 0) {
         const first = unread ?? (await reopen(0));
         unread = undefined;
         await uploadStreamed(ctx, desc, first, reopen, session, extra);
@@ -83,31 +93,6 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
       const lost = error instanceof SessionLost;
       const canRestart = reopen !== undefined || (chunks?.canRestart() ?? false);
       if (!lost || restarts >= ctx.client.sender.options.policy.retries || !canRestart) throw lost ? error.cause : error;
-    }
-  }
-}
-
-/**
- * A file (a lazy Blob) goes as it is: one request body the kernel sends (sendfile), no bytes
- * through JavaScript. Small ones like any small blob; large ones as one streamed PATCH that
- * resumes with a slice from the registry's offset; where the registry wants chunks, as
- * chunks read from the file. Progress is reported once the blob is up.
- */
-async function uploadFile(ctx: RepoContext, desc: Descriptor, file: Blob, tuning: UploadTuning, options: UploadOptions): Promise<void> {
-  if (file.size !== desc.size) throw new DigestMismatchError(`content pushed as ${desc.digest} is ${file.size} bytes, not ${desc.size}`);
-  if (desc.size <= tuning.monolithicMax) return monolithic(ctx, desc, file, options);
-  const reopen = async (offset: number) => file.slice(offset, desc.size).stream();
-  const extra = options.signal ? { signal: options.signal } : {};
-  for (let restarts = 0; ; restarts++) {
-    const session = await startSession(ctx, options.signal);
-    try {
-      if (session.minChunk === 0) await uploadWhole(ctx, desc, file, session, extra);
-      else await uploadChunked(ctx, desc, new ChunkSource(file.stream(), desc, reopen), session, Math.max(tuning.chunkSize, session.minChunk), extra);
-      options.onProgress?.(desc.size);
-      return;
-    } catch (error) {
-      await cancelSession(ctx, session.location);
-      if (!(error instanceof SessionLost) || restarts >= ctx.client.sender.options.policy.retries) throw error instanceof SessionLost ? error.cause : error;
     }
   }
 }
