@@ -8,7 +8,7 @@ import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
 import type { Body, FetchOptions, PushOptions } from "../content/types.ts";
-import { verified } from "../content/verify.ts";
+import { storedStream } from "../content/verify.ts";
 import { parseDigest } from "../oci/digest.ts";
 import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -82,8 +82,7 @@ export class OciCache {
     const offset = options.offset ?? 0;
     if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest} (${desc.size} bytes)`);
     void this.touch(desc.digest);
-    if (options.unverified) return Bun.file(path).slice(offset).stream();
-    return verified(Bun.file(path).stream(), desc, { skip: offset });
+    return storedStream(Bun.file(path), desc, options);
   }
 
   /** Stores verified content (manifests are parsed and refused when invalid). */

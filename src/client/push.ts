@@ -156,11 +156,7 @@ export async function pushFiles(
     }
     const [first = "", ...rest] = tags;
     await upload.finish(built.manifest, first);
-    const bytes = staged.bytes(built.manifest.digest);
-    for (const tag of rest) {
-      if (bytes && canPushReference(dst)) await dst.pushManifest(built.manifest, bytes, tag);
-      else await dst.tag(built.manifest, tag);
-    }
+    await tagFurther(staged, built.manifest, dst, rest);
     return { manifest: built.manifest, layers: built.layers, counts };
   } finally {
     await staged.dispose();
@@ -176,19 +172,26 @@ export async function pushArtifact(
 ): Promise<TransferCounts> {
   const { hooks, counts } = observingHooks(options.observer);
   try {
-    // The manifest goes up under its first tag in one PUT (copy's root tag); each further tag
-    // is one PUT of the bytes in hand, where tag() would GET the manifest back first.
+    // The manifest goes up under its first tag in one PUT (copy's root tag).
     const [first = "", ...rest] = tags;
     await copy(built.staged, built.manifest.digest, dst, first, { ...hooks, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
-    const bytes = built.staged.bytes(built.manifest.digest);
-    for (const tag of rest) {
-      if (bytes && canPushReference(dst)) await dst.pushManifest(built.manifest, bytes, tag);
-      else await dst.tag(built.manifest, tag);
-    }
+    await tagFurther(built.staged, built.manifest, dst, rest);
   } finally {
     await built.staged.dispose();
   }
   return counts;
+}
+
+/**
+ * The tags after the first: one PUT each of the manifest bytes in hand, where tag() would GET
+ * the manifest back first.
+ */
+async function tagFurther(staged: StagedContent, manifest: Descriptor, dst: Target, tags: readonly string[]): Promise<void> {
+  const bytes = staged.bytes(manifest.digest);
+  for (const tag of tags) {
+    if (bytes && canPushReference(dst)) await dst.pushManifest(manifest, bytes, tag);
+    else await dst.tag(manifest, tag);
+  }
 }
 
 /** `org.opencontainers.image.created` only from SOURCE_DATE_EPOCH, so digests stay reproducible. */

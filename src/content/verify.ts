@@ -1,7 +1,7 @@
 import { DigestMismatchError, SizeLimitError } from "../errors/index.ts";
 import { Digester, parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
-import type { Body } from "./types.ts";
+import type { Body, FetchOptions } from "./types.ts";
 
 /** Options of {@link verifier}. */
 export interface VerifyOptions {
@@ -61,6 +61,18 @@ export function verifier(desc: Descriptor, options: VerifyOptions = {}): Transfo
  */
 export function verified(stream: ReadableStream<Uint8Array>, desc: Descriptor, options: VerifyOptions = {}): ReadableStream<Uint8Array> {
   return stream.pipeThrough(verifier(desc, options));
+}
+
+/**
+ * A stored blob's bytes from `offset`: verified (the whole file hashed, the prefix skipped),
+ * or as they are when the consumer verifies them itself (`unverified`, see FetchOptions).
+ *
+ * @example return storedStream(Bun.file(path), desc, options);
+ */
+export function storedStream(file: Blob, desc: Descriptor, options: FetchOptions): ReadableStream<Uint8Array> {
+  const offset = options.offset ?? 0;
+  if (options.unverified) return file.slice(offset).stream();
+  return verified(file.stream(), desc, { skip: offset });
 }
 
 /**

@@ -28,8 +28,9 @@ export class GraphCopy {
   /** True once the root was pushed under its tag. */
   rootTagged = false;
 
-  /** The root's bytes when the caller read them already (copy's readRoot). */
+  /** The root's bytes when the caller read them already (copy's readRoot), and its digest. */
   readonly #rootBytes: Uint8Array | undefined;
+  #root: string | undefined;
 
   constructor(src: ReadOnlyStorage, dst: Storage, options: CopyGraphOptions, rootTag?: { digest: string; tag: string }, rootBytes?: Uint8Array) {
     this.#src = src;
@@ -127,8 +128,6 @@ export class GraphCopy {
     await this.#options.postCopy?.(desc);
     await this.#referrersOf(desc);
   }
-
-  #root: string | undefined;
 
   /** A manifest's bytes from the source, verified. */
   #read(desc: Descriptor): Promise<Uint8Array> {

@@ -10,14 +10,14 @@ import { LayoutMarkerSchema, type Descriptor, type ImageIndex } from "../../oci/
 import { assertResolvable, assertTaggable, isDigestReference, plainDescriptor, referrerDescriptor, tagsAfter } from "../descriptor.ts";
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
 import type { Body, Deleter, FetchOptions, FileFetcher, PushOptions, ReferencePusher, ReferrerLister, TagLister, Target } from "../types.ts";
-import { verified } from "../verify.ts";
+import { storedStream } from "../verify.ts";
 import { fileSize, isIngestEntry, sweepTemporaryFiles, syncDirectory, writeFileAtomic, type WritePolicy } from "./files.ts";
-
-/** Blobs: synced before the rename; their directory is synced before index.json changes. */
-const BLOB_WRITE: WritePolicy = { durable: true, syncDirectory: false };
 import { ingestBlob } from "./ingest.ts";
 import { INDEX_FILE, addRoot, readIndex, refName, removeDigest, setTag, withIndexLock, writeIndex } from "./index-file.ts";
 import { findReferrers, guessManifestType } from "./manifests.ts";
+
+/** Blobs: synced before the rename; their directory is synced before index.json changes. */
+const BLOB_WRITE: WritePolicy = { durable: true, syncDirectory: false };
 
 export interface LayoutOpenOptions {
   /** Create the layout when `dir` does not hold one (default true). */
@@ -67,18 +67,12 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
-    if (marker !== undefined) {
-      checkMarker(marker, path);
-    } else if (options.create === false) {
-      throw new NotFoundError(`${path} is not an OCI image layout (no ${OCI_LAYOUT_FILE} file)`);
-    } else {
-      assertCreatable(path);
-      // An interrupted creation's temporary files go now, like an existing layout's.
-      await sweepTemporaryFiles(path);
-      return new LayoutStore(path, true);
-    }
+    if (marker !== undefined) checkMarker(marker, path);
+    else if (options.create === false) throw new NotFoundError(`${path} is not an OCI image layout (no ${OCI_LAYOUT_FILE} file)`);
+    else assertCreatable(path);
+    // Temporary files of dead processes go, an interrupted creation's included.
     await sweepTemporaryFiles(path);
-    return new LayoutStore(path, false);
+    return new LayoutStore(path, marker === undefined);
   }
 
   /** Makes the directories of a new layout before its first blob. */
@@ -104,8 +98,7 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
     if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest} (${desc.size} bytes)`);
     // The whole file is read even when resuming at an offset: the prefix is hashed so the
     // digest is still checked (local reads are cheap next to trusting a partial check).
-    if (options.unverified) return Bun.file(path).slice(offset).stream();
-    return verified(Bun.file(path).stream(), desc, { skip: offset });
+    return storedStream(Bun.file(path), desc, options);
   }
 
   /** The blob's file, unverified (see FileFetcher); undefined when it is missing. */
@@ -119,20 +112,14 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   }
 
   async push(desc: Descriptor, body: Body, options: PushOptions = {}): Promise<void> {
-    this.#ready();
-    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc), BLOB_WRITE);
-    if (info) {
-      this.#manifests.set(desc.digest, info);
-      await this.#updateIndex((manifests) => addRoot(manifests, desc, info.manifests.map((d) => d.digest)));
-    }
+    const info = await this.#store(desc, body, options);
+    if (info) await this.#updateIndex((manifests) => addRoot(manifests, desc, info.manifests.map((d) => d.digest)));
   }
 
   /** Stores a manifest and tags it in one update of index.json (copy's root). */
   async pushManifest(desc: Descriptor, body: Body, reference: string): Promise<void> {
     assertTaggable(desc, reference);
-    this.#ready();
-    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, {}, () => this.exists(desc), BLOB_WRITE);
-    if (info) this.#manifests.set(desc.digest, info);
+    const info = await this.#store(desc, body, {});
     const children = (info ?? (await this.#info(desc)))?.manifests.map((d) => d.digest) ?? [];
     await this.#updateIndex((manifests) => setTag(addRoot(manifests, desc, children), desc, reference));
   }
@@ -186,6 +173,14 @@ export class LayoutStore implements Target, TagLister, ReferrerLister, Deleter, 
   /** The entries of index.json, as stored. */
   async index(): Promise<ImageIndex> {
     return readIndex(this.path);
+  }
+
+  /** Writes a blob or manifest (a new layout's directories first); a manifest's parsed form, if it was written. */
+  async #store(desc: Descriptor, body: Body, options: PushOptions): Promise<ManifestInfo | undefined> {
+    this.#ready();
+    const info = await ingestBlob(this.path, this.blobPath(desc.digest), desc, body, options, () => this.exists(desc), BLOB_WRITE);
+    if (info) this.#manifests.set(desc.digest, info);
+    return info;
   }
 
   async #updateIndex(change: (manifests: Descriptor[]) => Descriptor[]): Promise<void> {

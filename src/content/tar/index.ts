@@ -10,7 +10,7 @@ import { INDEX_FILE, emptyIndex, parseIndex, refName } from "../layout/index-fil
 import { findReferrers, guessManifestType } from "../layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../successors.ts";
 import type { FetchOptions, FileFetcher, ReadOnlyTarget, ReferrerLister, TagLister } from "../types.ts";
-import { verified } from "../verify.ts";
+import { storedStream } from "../verify.ts";
 import { indexTar, type TarEntry } from "./entries.ts";
 
 /**
@@ -67,8 +67,7 @@ export class TarStore implements ReadOnlyTarget, TagLister, ReferrerLister, File
     const offset = options.offset ?? 0;
     if (offset < 0 || offset > desc.size) throw new InvalidInputError(`offset ${offset} is outside ${desc.digest} (${desc.size} bytes)`);
     // The entry is read from its start even when resuming, so that the digest is checked.
-    if (options.unverified) return Bun.file(this.path).slice(entry.offset + offset, entry.offset + entry.size).stream();
-    return verified(Bun.file(this.path).slice(entry.offset, entry.offset + entry.size).stream(), desc, { skip: offset });
+    return storedStream(Bun.file(this.path).slice(entry.offset, entry.offset + entry.size), desc, options);
   }
 
   /** The entry's bytes as a slice of the tar, unverified (see FileFetcher). */
