@@ -139,6 +139,22 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
   }
 
   /**
+   * A small blob the cache lacks, read whole from the source (which verifies it); `keep`
+   * then stores it. Split so that a pull writes its output file while the cache copy is
+   * written.
+   */
+  async read(desc: Descriptor, limit: number): Promise<Uint8Array> {
+    this.stats.misses++;
+    return readAll(await this.source.fetch(desc), limit, `blob ${desc.digest}`);
+  }
+
+  /** Stores a blob `read` returned. */
+  async keep(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+    await this.cache.cache.store(desc, bytes);
+    this.stats.added += desc.size;
+  }
+
+  /**
    * A cached blob that fails verification (the cache writes without fsync, so a power cut can
    * leave a damaged copy) is removed, so that the next read fetches it again, and the error
    * says so.

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { DigestMismatchError, InvalidInputError, NotFoundError } from "../errors/index.ts";
 import { INDEX_FILE, emptyIndex } from "../content/layout/index-file.ts";
-import { TempFile, fileSize, sweepTemporaryFiles } from "../content/layout/files.ts";
+import { TempFile, fileSize, placeBytes, sweepTemporaryFiles } from "../content/layout/files.ts";
 import { ingestBlob } from "../content/layout/ingest.ts";
 import { guessManifestType } from "../content/layout/manifests.ts";
 import { MAX_MANIFEST_BYTES } from "../content/successors.ts";
@@ -158,6 +158,15 @@ export class OciCache {
     } finally {
       await file.discard();
     }
+  }
+
+  /**
+   * Stores a blob held whole in memory that the caller has verified (a small layer of a
+   * pull), written off the JavaScript thread.
+   */
+  async store(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+    if (bytes.byteLength !== desc.size) throw new DigestMismatchError(`${desc.digest}: ${bytes.byteLength} bytes instead of ${desc.size}`);
+    await placeBytes(this.root, this.blobPath(desc.digest), bytes);
   }
 
   /** The descriptor of a cached manifest found by digest alone. */

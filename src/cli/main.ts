@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.option("--debug", "Show stack traces on errors");
   const word = argv.find((a) => !a.startsWith("-"));
   const wanted = COMMANDS.filter((c) => word !== undefined && c.words.includes(word));
-  for (const { register } of wanted.length ? wanted : COMMANDS) register(cli);
+  for (const register of await Promise.all((wanted.length ? wanted : COMMANDS).map((c) => c.load()))) register(cli);
   cli.help((sections) => {
     sections.push({
       title: "Exit codes",
@@ -60,6 +60,13 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof IdpError) {
       printError(error.message, error.hint);
       if (debug && error.stack) writeFd(2, `${error.stack}\n`);
+      return 1;
+    }
+    const [{ describeSystemError }, { ociCacheDir }] = await Promise.all([import("../errors/system.ts"), import("../config/env.ts")]);
+    const system = describeSystemError(error, ociCacheDir());
+    if (system) {
+      printError(system.message, system.hint);
+      if (debug) writeFd(2, `${(error as Error)?.stack ?? ""}\n`);
       return 1;
     }
     printError(`internal error: ${(error as Error)?.message ?? String(error)}`, debug ? undefined : "run again with --debug for details");

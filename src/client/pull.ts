@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pullThroughCache, type CacheOption, type PullThrough } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
@@ -9,6 +10,7 @@ import type { Reference } from "../oci/reference.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { entryComponents } from "../pack/paths.ts";
 import { limiter } from "../copy/limit.ts";
+import { WHOLE_READ_MAX } from "../remote/blobs.ts";
 import { fetchManifest } from "./manifest.ts";
 import { describeBlob, type TransferObserver } from "./observe.ts";
 
@@ -80,9 +82,10 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
         const path = join(out, ...job.parts);
         try {
           if (!job.unpack && through && !(await through.cache.exists(job.layer))) {
-            // A plain file the cache lacks: one loop writes each chunk to the cache and to
-            // the output, rather than a chain of streams.
-            await pullFileThroughCache(through, job.layer, path, overwrite, options.observer);
+            // A plain file the cache lacks: a small one is read whole and written to both
+            // places at once; a larger one streams, each chunk written to both in one loop.
+            if (job.layer.size <= WHOLE_READ_MAX) await pullSmallFile(through, job.layer, path, overwrite, options.observer);
+            else await pullFileThroughCache(through, job.layer, path, overwrite, options.observer);
           } else if (job.unpack) {
             // Extraction (tar, zlib) loads only for directory layers.
             const { extract } = await import("../pack/extract.ts");
@@ -133,6 +136,18 @@ async function pullFileThroughCache(through: PullThrough, layer: Descriptor, pat
   });
 }
 
+/**
+ * A small layer the cache lacks: read whole (verified), then its output file and its cache
+ * copy written side by side off the JavaScript thread; the file is renamed into place only
+ * once both are written.
+ */
+async function pullSmallFile(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
+  observer?.start(layer.digest, describeBlob(layer), layer.size);
+  const bytes = await through.read(layer, WHOLE_READ_MAX);
+  await writeBytesSafely(path, overwrite, bytes, () => through.keep(layer, bytes));
+  observer?.update(layer.digest, layer.size);
+}
+
 /** Layers fetched at once. */
 const PULL_CONCURRENCY = 4;
 
@@ -145,11 +160,7 @@ const PULL_CONCURRENCY = 4;
  * more than the call.
  */
 async function writeFileSafely(path: string, overwrite: boolean, fill: (write: (chunk: Uint8Array) => void) => Promise<void>): Promise<void> {
-  if (!overwrite && existsSync(path)) {
-    throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.idp-pull-${process.pid}-${++tempSeq}`;
+  const tmp = prepareOutput(path, overwrite);
   const fd = openSync(tmp, "w", 0o644);
   let open = true;
   try {
@@ -165,6 +176,30 @@ async function writeFileSafely(path: string, overwrite: boolean, fill: (write: (
     rmSync(tmp, { force: true });
     throw error;
   }
+}
+
+/** Like writeFileSafely for bytes in memory, written by the thread pool while `alongside` runs. */
+async function writeBytesSafely(path: string, overwrite: boolean, bytes: Uint8Array, alongside: () => Promise<void>): Promise<void> {
+  const tmp = prepareOutput(path, overwrite);
+  try {
+    await Promise.all([writeFile(tmp, bytes, { flag: "wx", mode: 0o644 }), alongside()]);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Refuses an existing `path` unless `overwrite`, creates its directory, names its temporary file. */
+function prepareOutput(path: string, overwrite: boolean): string {
+  if (!overwrite && existsSync(path)) {
+    throw new AlreadyExistsError(`${path} exists`, { hint: "pass --overwrite to replace it, or pull into another directory with -o" });
+  }
+  const dir = dirname(path);
+  // The output directory itself was made by pullArtifact; a recursive mkdir of a directory
+  // that exists still costs a system call per level.
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  return `${path}.idp-pull-${process.pid}-${++tempSeq}`;
 }
 
 /** Writes a (verifying) stream to `path` safely. */

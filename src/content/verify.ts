@@ -115,6 +115,9 @@ export async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: numb
   } finally {
     reader.releaseLock();
   }
+  // One chunk (a small blob read whole) needs no copy.
+  const only = chunks.length === 1 ? chunks[0]! : undefined;
+  if (only && only.buffer instanceof ArrayBuffer && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only as Uint8Array<ArrayBuffer>;
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

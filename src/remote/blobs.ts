@@ -1,8 +1,15 @@
 import { DigestMismatchError, IdpError, NetworkError, NotFoundError } from "../errors/index.ts";
-import { Digester, parseSupportedDigest } from "../oci/digest.ts";
+import { Digester, digestInBackground, parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { backoffDelay } from "./retry/policy.ts";
 import { pullScopes, repoPath, type ReadResult, type RepoContext } from "./context.ts";
+
+/**
+ * Blobs up to this size are read in one piece and hashed in one call: streamed, each chunk
+ * costs a read, a hash update and a write of its own, which for 1 MiB layers cost more than
+ * the bytes. Several in flight hold at most a few of these in memory.
+ */
+export const WHOLE_READ_MAX = 4 * 1024 * 1024;
 
 export interface BlobFetchOptions {
   /** Start at this byte: the stream then checks the size only (the caller holds the prefix). */
@@ -24,8 +31,14 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
   const start = options.offset ?? 0;
   if (start < 0 || start > desc.size) throw new IdpError(`offset ${start} is outside blob ${desc.digest} of ${desc.size} bytes`);
   if (start === desc.size && start > 0) return new ReadableStream({ start: (c) => c.close() });
-  const digester = start === 0 ? new Digester(algorithm) : undefined;
   const policy = ctx.client.sender.options.policy;
+  if (start === 0 && desc.size <= WHOLE_READ_MAX) {
+    const bytes = await readWhole(ctx, desc, policy.timeoutMs, options.signal);
+    if (bytes) return oneChunk(bytes);
+    // The body broke off or stalled: the streaming read below starts over and resumes.
+    await Bun.sleep(backoffDelay(policy, 1));
+  }
+  const digester = start === 0 ? new Digester(algorithm) : undefined;
   let received = start;
   let failures = 0;
   let controller = new AbortController();
@@ -114,8 +127,51 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
   );
 }
 
+/**
+ * A small blob's bytes, verified, from one GET read whole; undefined when the body broke off
+ * or stalled (no bytes moved for the idle timeout, plus a second per MiB since progress
+ * cannot be watched), for the caller to stream it instead. Refusals and wrong content throw.
+ */
+async function readWhole(ctx: RepoContext, desc: Descriptor, timeoutMs: number, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs + Math.ceil(desc.size / 1048576) * 1000);
+  try {
+    const res = await respond(ctx, desc, 0, controller, signal);
+    let bytes: Uint8Array;
+    try {
+      bytes = await res.bytes();
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      return undefined;
+    }
+    if (bytes.byteLength > desc.size) throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} is longer than its ${desc.size} bytes`);
+    if (bytes.byteLength < desc.size) return undefined;
+    const actual = await digestInBackground(bytes, parseSupportedDigest(desc.digest).algorithm);
+    if (actual !== desc.digest) throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} has digest ${actual}`);
+    return bytes;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(out) {
+      if (bytes.byteLength > 0) out.enqueue(bytes);
+      out.close();
+    },
+  });
+}
+
 /** GET from `offset`; a 200 to a ranged request is skipped forward to the offset. */
 async function open(ctx: RepoContext, desc: Descriptor, offset: number, controller: AbortController, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const res = await respond(ctx, desc, offset, controller, signal);
+  const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  return res.status === 200 && offset > 0 ? skip(body, offset) : body;
+}
+
+/** The checked response to a GET of the blob from `offset` (200, or 206 at that offset). */
+async function respond(ctx: RepoContext, desc: Descriptor, offset: number, controller: AbortController, signal?: AbortSignal): Promise<Response> {
   const path = repoPath(ctx, `blobs/${desc.digest}`);
   const res = await ctx.client.request({
     method: "GET",
@@ -147,8 +203,7 @@ async function open(ctx: RepoContext, desc: Descriptor, offset: number, controll
       throw new NetworkError(`registry answered the resume of ${desc.digest} with the wrong range`);
     }
   }
-  const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  return res.status === 200 && offset > 0 ? skip(body, offset) : body;
+  return res;
 }
 
 /** Drops the first `count` bytes of a stream (a registry that ignored Range). */

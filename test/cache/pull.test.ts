@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { idpBinary, startIdp, type IdpServer } from "../helpers/idp.ts";
 import { run } from "../helpers/process.ts";
@@ -52,6 +52,26 @@ describe("pull through the cache", () => {
     expect(proxy.blobReads()).toBe(0);
     expect(proxy.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["HEAD /v2/team/site/manifests/v1"]);
     for (const file of ["notes.txt", "site/index.html"]) expect(readFileSync(join(home.path, "two", file))).toEqual(readFileSync(join(home.path, "one", file)));
+  });
+
+  test("a cache that cannot store what arrives fails the pull, and no output file appears", async () => {
+    // A cache whose blob directory is a file: every store into it fails.
+    const broken = join(home.path, "broken-cache");
+    mkdirSync(join(broken, "blobs"), { recursive: true });
+    writeFileSync(join(broken, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}\n');
+    writeFileSync(join(broken, "index.json"), '{"schemaVersion":2,"manifests":[]}\n');
+    writeFileSync(join(broken, "blobs", "sha256"), "not a directory");
+    const out = join(home.path, "broken-out");
+    const result = await run([idpBinary(), "pull", `${proxy.host}/team/site:v1`, "-o", out, "-q"], { env: { ...home.env, IDPBUILDER_OCI_CACHE_DIR: broken }, cwd: work, allowFail: true });
+    expect(result.code).toBe(1);
+    // What and where, and how to get past it; not an "internal error".
+    const [message, hint, ...rest] = result.stderr.trim().split("\n");
+    expect(message).toMatch(new RegExp(`^error: cannot write ${broken}/blobs/sha256/[0-9a-f]{64}: .*\\(ENOTDIR\\)$`));
+    expect(hint).toContain("--no-cache");
+    expect(rest).toEqual([]);
+    expect(existsSync(join(out, "notes.txt"))).toBe(false);
+    expect(existsSync(out) ? readdirSync(out, { recursive: true }).filter((name) => String(name).includes(".idp-pull-")) : []).toEqual([]);
+    expect(readdirSync(broken).filter((name) => name.startsWith(".idp-"))).toEqual([]);
   });
 
   test("--no-cache neither reads nor fills the cache: every blob comes from the registry", async () => {

@@ -10,19 +10,21 @@ const ENTRY = join(import.meta.dir, "../../src/cli/entry.ts");
  * entry's `words` must be exactly the first words of what its function registers.
  */
 describe("command registration", () => {
-  test("each entry's words are the first words of the commands it registers", () => {
+  test("each entry's words are the first words of the commands it registers", async () => {
     for (const entry of COMMANDS) {
       const cli = cac("idp");
-      entry.register(cli);
+      const register = await entry.load();
+      register(cli);
       const first = [...new Set(cli.commands.map((c) => c.name.split(" ")[0]!))].sort();
-      expect({ register: entry.register.name, words: first }).toEqual({ register: entry.register.name, words: [...entry.words].sort() });
+      expect({ register: register.name, words: first }).toEqual({ register: register.name, words: [...entry.words].sort() });
     }
   });
 
-  test("no two entries register the same command name", () => {
-    const names = COMMANDS.flatMap((entry) => {
+  test("no two entries register the same command name", async () => {
+    const registers = await Promise.all(COMMANDS.map((entry) => entry.load()));
+    const names = registers.flatMap((register) => {
       const cli = cac("idp");
-      entry.register(cli);
+      register(cli);
       return cli.commands.map((c) => c.name);
     });
     expect(names.length).toBeGreaterThan(40);

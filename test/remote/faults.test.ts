@@ -9,6 +9,7 @@ import { DigestMismatchError, IdpError } from "../../src/errors/index.ts";
 import { digestOf } from "../../src/oci/digest.ts";
 import { MediaType } from "../../src/oci/mediatypes.ts";
 import { anonymous, openRepository, type RemoteRepository } from "../../src/remote/index.ts";
+import { WHOLE_READ_MAX } from "../../src/remote/blobs.ts";
 import { startIdp, type IdpServer } from "../helpers/idp.ts";
 import { json, randomContent } from "../helpers/oci.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
@@ -66,6 +67,37 @@ describe("faults in the middle of transfers", () => {
     expect(gets[0]!.range).toBeNull();
     expect(gets[1]!.range).toMatch(/^bytes=\d+-$/);
     expect(Number(gets[1]!.range!.slice(6, -1))).toBeGreaterThan(0);
+  });
+
+  test("a small blob (read whole) cut mid-body is fetched again by the streaming read", async () => {
+    const repo = await open();
+    const { c, desc } = blob(3 * MiB);
+    expect(desc.size).toBeLessThanOrEqual(WHOLE_READ_MAX);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 1, action: { kind: "cut-response", afterBytes: 1 * MiB } }];
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    const gets = proxy.log.filter((l) => l.method === "GET" && l.path.includes("/blobs/sha256:"));
+    expect(gets.map((g) => g.fault ?? null)).toEqual(["cut-response", null]);
+  });
+
+  test("a small blob that stalls is abandoned after the idle timeout plus a second per MiB, then fetched again", async () => {
+    const repo = await open();
+    const { c, desc } = blob(2 * MiB);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 1, action: { kind: "stall-response", afterBytes: 1 * MiB } }];
+    const started = Date.now();
+    expect(await pull(repo, desc)).toBe(desc.digest);
+    // timeoutMs 1500 + 2 s for 2 MiB
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3400);
+    expect(proxy.log.filter((l) => l.method === "GET" && l.path.includes("/blobs/sha256:")).length).toBe(2);
+  });
+
+  test("a small blob damaged on the way is refused with DigestMismatchError", async () => {
+    const repo = await open();
+    const { c, desc } = blob(64 * 1024);
+    await repo.push(desc, c.bytes);
+    proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 10, action: { kind: "flip-response", afterBytes: 1000 } }];
+    await expect(pull(repo, desc)).rejects.toBeInstanceOf(DigestMismatchError);
   });
 
   test("a stalled download is abandoned after the idle timeout and resumed", async () => {

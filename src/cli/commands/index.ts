@@ -1,33 +1,10 @@
 import type { CAC } from "cac";
-import { registerArgocd } from "./argocd.ts";
-import { registerArgocdPlugin } from "./argocd-plugin.ts";
-import { registerBundle } from "./bundle.ts";
-import { registerCache } from "./cache.ts";
-import { registerCatalog } from "./catalog.ts";
-import { registerCopy } from "./copy.ts";
-import { registerDelete } from "./delete.ts";
-import { registerDeps } from "./deps.ts";
-import { registerLogin } from "./login.ts";
-import { registerManifest } from "./manifest.ts";
-import { registerMigrate } from "./migrate.ts";
-import { registerPackage } from "./package.ts";
-import { registerPackageRemote } from "./package-remote.ts";
-import { registerPull } from "./pull.ts";
-import { registerPush } from "./push.ts";
-import { registerRegistry } from "./registry.ts";
-import { registerRegistryGc } from "./registry-gc.ts";
-import { registerRegistryTest } from "./registry-test.ts";
-import { registerResolve } from "./resolve.ts";
-import { registerSearch } from "./search.ts";
-import { registerServe } from "./serve.ts";
-import { registerSync } from "./sync.ts";
-import { registerTag } from "./tag.ts";
-import { registerTags } from "./tags.ts";
 
 /**
- * Every command, one registration function per file. Keep each file light: it declares the
- * command (name, options, examples) and imports its implementation inside the action, so
- * `idp --version` loads none of them.
+ * Every command, one registration function per file, loaded only when argv names it (their
+ * help texts are most of the CLI's code: a pull need not load the other sixty). Keep each
+ * file light: it declares the command (name, options, examples) and imports its
+ * implementation inside the action.
  *
  * Multi-word commands (`manifest get`, `registry gc`) are registered under their full name;
  * main.ts joins the two words of argv before cac matches them.
@@ -39,32 +16,33 @@ import { registerTags } from "./tags.ts";
  */
 export interface CommandEntry {
   words: readonly string[];
-  register: (cli: CAC) => void;
+  /** Loads the file and returns its registration function. */
+  load: () => Promise<(cli: CAC) => void>;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { words: ["push"], register: registerPush },
-  { words: ["pull"], register: registerPull },
-  { words: ["copy"], register: registerCopy },
-  { words: ["tag"], register: registerTag },
-  { words: ["tags"], register: registerTags },
-  { words: ["catalog"], register: registerCatalog },
-  { words: ["manifest"], register: registerManifest },
-  { words: ["resolve"], register: registerResolve },
-  { words: ["delete"], register: registerDelete },
-  { words: ["login", "logout"], register: registerLogin },
-  { words: ["package"], register: registerPackage },
-  { words: ["package"], register: registerPackageRemote },
-  { words: ["deps"], register: registerDeps },
-  { words: ["bundle"], register: registerBundle },
-  { words: ["sync"], register: registerSync },
-  { words: ["argocd"], register: registerArgocd },
-  { words: ["argocd"], register: registerArgocdPlugin },
-  { words: ["migrate"], register: registerMigrate },
-  { words: ["serve"], register: registerServe },
-  { words: ["registry"], register: registerRegistryGc },
-  { words: ["registry"], register: registerRegistry },
-  { words: ["registry"], register: registerRegistryTest },
-  { words: ["search", "index"], register: registerSearch },
-  { words: ["cache"], register: registerCache },
+  { words: ["push"], load: () => import("./push.ts").then((m) => m.registerPush) },
+  { words: ["pull"], load: () => import("./pull.ts").then((m) => m.registerPull) },
+  { words: ["copy"], load: () => import("./copy.ts").then((m) => m.registerCopy) },
+  { words: ["tag"], load: () => import("./tag.ts").then((m) => m.registerTag) },
+  { words: ["tags"], load: () => import("./tags.ts").then((m) => m.registerTags) },
+  { words: ["catalog"], load: () => import("./catalog.ts").then((m) => m.registerCatalog) },
+  { words: ["manifest"], load: () => import("./manifest.ts").then((m) => m.registerManifest) },
+  { words: ["resolve"], load: () => import("./resolve.ts").then((m) => m.registerResolve) },
+  { words: ["delete"], load: () => import("./delete.ts").then((m) => m.registerDelete) },
+  { words: ["login", "logout"], load: () => import("./login.ts").then((m) => m.registerLogin) },
+  { words: ["package"], load: () => import("./package.ts").then((m) => m.registerPackage) },
+  { words: ["package"], load: () => import("./package-remote.ts").then((m) => m.registerPackageRemote) },
+  { words: ["deps"], load: () => import("./deps.ts").then((m) => m.registerDeps) },
+  { words: ["bundle"], load: () => import("./bundle.ts").then((m) => m.registerBundle) },
+  { words: ["sync"], load: () => import("./sync.ts").then((m) => m.registerSync) },
+  { words: ["argocd"], load: () => import("./argocd.ts").then((m) => m.registerArgocd) },
+  { words: ["argocd"], load: () => import("./argocd-plugin.ts").then((m) => m.registerArgocdPlugin) },
+  { words: ["migrate"], load: () => import("./migrate.ts").then((m) => m.registerMigrate) },
+  { words: ["serve"], load: () => import("./serve.ts").then((m) => m.registerServe) },
+  { words: ["registry"], load: () => import("./registry-gc.ts").then((m) => m.registerRegistryGc) },
+  { words: ["registry"], load: () => import("./registry.ts").then((m) => m.registerRegistry) },
+  { words: ["registry"], load: () => import("./registry-test.ts").then((m) => m.registerRegistryTest) },
+  { words: ["search", "index"], load: () => import("./search.ts").then((m) => m.registerSearch) },
+  { words: ["cache"], load: () => import("./cache.ts").then((m) => m.registerCache) },
 ];

@@ -24,10 +24,12 @@ export function registerPull(cli: CAC): void {
       .example("idp pull oci-layout:./backup:v1 --overwrite")
       .example("idp pull registry.example.com/team/cfg:v2 -o ./cfg --no-cache"),
   ).action(async (reference: string, flags: PullFlags) => {
-    const { pullArtifact } = await import("../../client/pull.ts");
-    const { openStore } = await import("../targets.ts");
-    const { Progress, progressMode } = await import("../progress.ts");
-    const { data, json, warn } = await import("../output.ts");
+    const [{ pullArtifact }, { openStore }, { Progress, progressMode }, { data, json, warn }] = await Promise.all([
+      import("../../client/pull.ts"),
+      import("../targets.ts"),
+      import("../progress.ts"),
+      import("../output.ts"),
+    ]);
     const { target, ref } = await openStore(reference, flags);
     const progress = new Progress({ verb: "pull", mode: progressMode(flags) });
     try {

@@ -1,5 +1,5 @@
 import { closeSync, constants, fsync, mkdirSync, openSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { processAlive } from "../../util/process.ts";
 
@@ -113,6 +113,36 @@ export class TempFile {
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
+  }
+}
+
+/**
+ * Puts `bytes` at `target` whole or not at all, without fsync: written to a temporary file
+ * under `root` by the thread pool (so the JavaScript thread goes on with other transfers),
+ * then renamed. For content that is verified and can be fetched again (caches).
+ *
+ * @example await placeBytes(cache.root, cache.blobPath(desc.digest), bytes);
+ */
+export async function placeBytes(root: string, target: string, bytes: Uint8Array): Promise<void> {
+  const path = tempName(root);
+  const place = async () => {
+    await writeFile(path, bytes, { flag: "wx", mode: 0o644 });
+    renameSync(path, target);
+  };
+  try {
+    await place();
+  } catch (error) {
+    rmSync(path, { force: true });
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // The root or the blob's directory is missing: create them.
+    mkdirSync(dirname(target), { recursive: true });
+    mkdirSync(root, { recursive: true });
+    try {
+      await place();
+    } catch (again) {
+      rmSync(path, { force: true });
+      throw again;
+    }
   }
 }
 
