@@ -90,17 +90,6 @@ export class Digester {
   }
 }
 
-/**
- * The digest of bytes held whole, computed by WebCrypto off the JavaScript thread (Bun runs
- * it on its thread pool): a pull verifying one layer while the next arrives.
- *
- * @example if ((await digestInBackground(bytes)) !== desc.digest) throw …
- */
-export async function digestInBackground(data: Uint8Array, algorithm: DigestAlgorithm = "sha256"): Promise<string> {
-  const sum = await crypto.subtle.digest(algorithm === "sha256" ? "SHA-256" : "SHA-512", data as Uint8Array<ArrayBuffer>);
-  return `${algorithm}:${new Uint8Array(sum).toHex()}`;
-}
-
 /** The digest of a byte string. */
 export function digestOf(data: Uint8Array | string, algorithm: DigestAlgorithm = "sha256"): string {
   return `${algorithm}:${new Bun.CryptoHasher(algorithm).update(data).digest("hex")}`;

@@ -1,5 +1,5 @@
 import { DigestMismatchError, IdpError, NetworkError, NotFoundError } from "../errors/index.ts";
-import { Digester, digestInBackground, parseSupportedDigest } from "../oci/digest.ts";
+import { Digester, digestOf, parseSupportedDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { backoffDelay } from "./retry/policy.ts";
 import { pullScopes, repoPath, type ReadResult, type RepoContext } from "./context.ts";
@@ -146,7 +146,7 @@ async function readWhole(ctx: RepoContext, desc: Descriptor, timeoutMs: number, 
     }
     if (bytes.byteLength > desc.size) throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} is longer than its ${desc.size} bytes`);
     if (bytes.byteLength < desc.size) return undefined;
-    const actual = await digestInBackground(bytes, parseSupportedDigest(desc.digest).algorithm);
+    const actual = digestOf(bytes, parseSupportedDigest(desc.digest).algorithm);
     if (actual !== desc.digest) throw new DigestMismatchError(`blob ${desc.digest} from ${ctx.repository} has digest ${actual}`);
     return bytes;
   } finally {
