@@ -27,16 +27,11 @@ export function uploadRoutes({ store }: RouteDeps): Hono<RegistryEnv> {
     }
     const algorithm = digestAlgorithm(c.req.query("digest-algorithm"));
     const digest = c.req.query("digest");
-    const session = await store.startUpload(repo, algorithm);
     if (digest !== undefined) {
-      try {
-        await store.finishUpload(repo, session.id, digest, c.req.raw.body);
-      } catch (error) {
-        await store.cancelUpload(repo, session.id).catch(() => {});
-        throw error;
-      }
+      await store.putBlob(repo, digest, c.req.raw.body, algorithm);
       return c.body(null, 201, blobCreatedHeaders(repo, digest));
     }
+    const session = await store.startUpload(repo, algorithm);
     return c.body(null, 202, { ...rangeHeaders(repo, session.id, 0), "Content-Length": "0" });
   };
   app.post(`/v2/:name{.+}${MARKER}/`, start);

@@ -168,6 +168,19 @@ export class RegistryStore {
     return this.#uploads.start(repo, algorithm);
   }
 
+  /** A whole blob in one request (POST with `?digest=`): received, checked and linked into `repo`. */
+  async putBlob(repo: string, digest: string, body: ReadableStream<Uint8Array> | null, algorithm: DigestAlgorithm = "sha256"): Promise<number> {
+    checkName(repo);
+    checkPushDigest(digest);
+    const session = await this.#uploads.start(repo, algorithm, { persist: false });
+    try {
+      return await this.finishUpload(repo, session.id, digest, body);
+    } catch (error) {
+      await this.#uploads.cancel(repo, session.id).catch(() => {});
+      throw error;
+    }
+  }
+
   async uploadStatus(repo: string, id: string): Promise<UploadStatus> {
     checkName(repo);
     return this.#uploads.status(repo, id);

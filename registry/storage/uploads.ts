@@ -55,10 +55,15 @@ export class Uploads {
     this.#budget = options.budget;
   }
 
-  async start(repository: string, algorithm: DigestAlgorithm = "sha256"): Promise<UploadStatus> {
+  /**
+   * Opens a session. `persist: false` is for an upload that starts and ends in one request
+   * (a monolithic POST): its state is not written down (a durable write per blob for a
+   * session nobody can come back to), so a restart forgets it and gc purges its bytes.
+   */
+  async start(repository: string, algorithm: DigestAlgorithm = "sha256", options: { persist?: boolean } = {}): Promise<UploadStatus> {
     const id = crypto.randomUUID();
     const info: UploadInfo = { repository, algorithm, started: Date.now() };
-    await this.#driver.put(uploadInfoPath(id), JSON.stringify(info));
+    if (options.persist ?? true) await this.#driver.put(uploadInfoPath(id), JSON.stringify(info));
     this.#live.set(id, { info, digester: new Digester(algorithm) });
     return { id, repository, size: 0 };
   }

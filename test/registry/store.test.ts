@@ -111,3 +111,26 @@ describe("limits", () => {
     expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe("UNSUPPORTED");
   });
 });
+
+describe("monolithic uploads", () => {
+  test("a POST with ?digest= keeps no session: nothing in uploads/ after success or a wrong digest", async () => {
+    const driver = new MemoryDriver();
+    const writes: string[] = [];
+    const put = driver.put.bind(driver);
+    driver.put = async (path, data) => {
+      writes.push(path);
+      return put(path, data);
+    };
+    const store = new RegistryStore({ driver });
+    const a = createRegistryApp({ store });
+    const blob = crypto.getRandomValues(new Uint8Array(5000));
+    expect((await a.request(`/v2/m/o/blobs/uploads/?digest=${digestOf(blob)}`, { method: "POST", body: blob })).status).toBe(201);
+    const wrong = await a.request(`/v2/m/o/blobs/uploads/?digest=${digestOf("other")}`, { method: "POST", body: blob });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe("DIGEST_INVALID");
+    // No session state was written down, and no session is left.
+    expect(writes.filter((path) => path.startsWith("uploads/"))).toEqual([]);
+    expect(await store.listUploads()).toEqual([]);
+    expect((await a.request(`/v2/m/o/blobs/${digestOf(blob)}`)).status).toBe(200);
+  });
+});
