@@ -59,9 +59,9 @@ export type CacheOption = OciCache | false | undefined;
 
 /**
  * Wraps a pull's source in the cache: for registry references, reads go through the cache
- * (see PullThrough); layouts are local already and are read directly. `done()` keeps the
- * cache within its limit once the pull finished. A cache directory that cannot be created
- * (read-only home) is skipped rather than failing the pull.
+ * (see PullThrough); layouts are local already and are read directly. `done()` waits for
+ * the cache writes still running, then keeps the cache within its limit. A cache directory
+ * that cannot be created (read-only home) is skipped rather than failing the pull.
  *
  * @example
  * const through = await pullThroughCache(remote, ref);
@@ -73,8 +73,8 @@ export async function pullThroughCache(
   ref: Reference,
   option?: CacheOption,
   env: Record<string, string | undefined> = process.env,
-): Promise<{ target: ReadOnlyTarget; through?: PullThrough; done(): Promise<void> }> {
-  const direct = { target: src, done: async () => {} };
+): Promise<{ target: ReadOnlyTarget; through?: PullThrough; done(): Promise<void>; settle(): Promise<void> }> {
+  const direct = { target: src, done: async () => {}, settle: async () => {} };
   if (option === false || ref.kind !== "registry") return direct;
   let cache: OciCache;
   try {
@@ -88,7 +88,10 @@ export async function pullThroughCache(
     target: through,
     through,
     async done() {
+      await through.settle();
       if (through.stats.added > 0) await enforceLimit(cache, env);
     },
+    /** After a failure: waits for the cache writes still running, raising nothing. */
+    settle: () => through.quiesce(),
   };
 }

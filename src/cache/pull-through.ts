@@ -68,7 +68,7 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
   /**
    * A manifest and its descriptor: by digest from the cache when it holds it; by a tag the
    * cache has not seen, from the source in one request where it can (a registry's GET), kept
-   * in the cache and the tag remembered; by a known tag, resolved (HEAD) and then read from
+   * in the cache (written while the caller goes on; see settle) and the tag remembered; by a known tag, resolved (HEAD) and then read from
    * the cache when it holds that manifest. Offline, a remembered tag answers as in resolve.
    */
   async fetchReference(reference: string, signal?: AbortSignal): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
@@ -86,14 +86,36 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
       return this.#resolveAndRead(reference, signal);
     }
     const { descriptor, bytes } = fetched;
-    if (await this.cache.exists(descriptor)) this.stats.hits++;
-    else {
-      this.stats.misses++;
-      await this.cache.push(descriptor, bytes);
-      this.stats.added += descriptor.size;
-    }
-    await this.cache.tag(descriptor, reference).catch(() => {});
+    // Kept while the caller goes on to the blobs; settle() waits for it.
+    this.#later(async () => {
+      if (await this.cache.exists(descriptor)) this.stats.hits++;
+      else {
+        this.stats.misses++;
+        await this.cache.push(descriptor, bytes);
+        this.stats.added += descriptor.size;
+      }
+      await this.cache.tag(descriptor, reference).catch(() => {});
+    });
     return fetched;
+  }
+
+  /** Cache writes a read did not wait for. */
+  readonly #writes: Promise<void>[] = [];
+
+  #later(write: () => Promise<void>): void {
+    const running = write();
+    running.catch(() => {}); // raised by settle()
+    this.#writes.push(running);
+  }
+
+  /** Waits for the cache writes reads left running; the first failure is raised. */
+  async settle(): Promise<void> {
+    await Promise.all(this.#writes.splice(0));
+  }
+
+  /** Waits for the cache writes reads left running, whatever they end in. */
+  async quiesce(): Promise<void> {
+    await Promise.allSettled(this.#writes.splice(0));
   }
 
   async #resolveAndRead(reference: string, signal: AbortSignal | undefined): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
@@ -131,9 +153,9 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
    * in the same pass); the download is verified only once it ends, so what `onChunk` wrote
    * counts only if this resolves.
    */
-  async download(desc: Descriptor, onChunk?: (chunk: Uint8Array, total: number) => void): Promise<string> {
+  async download(desc: Descriptor, onChunk?: (chunk: Uint8Array, total: number) => void, signal?: AbortSignal): Promise<string> {
     this.stats.misses++;
-    const path = await this.cache.cache.ingest(desc, await this.source.fetch(desc), onChunk);
+    const path = await this.cache.cache.ingest(desc, await this.source.fetch(desc, signal ? { signal } : {}), onChunk);
     this.stats.added += desc.size;
     return path;
   }
@@ -143,9 +165,9 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
    * then stores it. Split so that a pull writes its output file while the cache copy is
    * written.
    */
-  async read(desc: Descriptor, limit: number): Promise<Uint8Array> {
+  async read(desc: Descriptor, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
     this.stats.misses++;
-    return readAll(await this.source.fetch(desc), limit, `blob ${desc.digest}`);
+    return readAll(await this.source.fetch(desc, signal ? { signal } : {}), limit, `blob ${desc.digest}`);
   }
 
   /** Stores a blob `read` returned. */

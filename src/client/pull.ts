@@ -72,42 +72,51 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
       }
     }
   }
-  // Layers travel side by side (as oras does); each lands whole or not at all.
+  // Layers travel side by side (as oras does); each lands whole or not at all. The first
+  // failure stops the others, and the pull ends only once nothing runs any more.
   const limit = limiter(PULL_CONCURRENCY);
   const through = cached.through;
   const overwrite = options.overwrite ?? false;
-  await Promise.all(
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const settled = await Promise.allSettled(
     jobs.map((job) =>
       limit(async () => {
+        signal.throwIfAborted();
         const path = join(out, ...job.parts);
         try {
           if (!job.unpack && through && !(await through.cache.exists(job.layer))) {
             // A plain file the cache lacks: a small one is read whole and written to both
             // places at once; a larger one streams, each chunk written to both in one loop.
-            if (job.layer.size <= WHOLE_READ_MAX) await pullSmallFile(through, job.layer, path, overwrite, options.observer);
-            else await pullFileThroughCache(through, job.layer, path, overwrite, options.observer);
+            if (job.layer.size <= WHOLE_READ_MAX) await pullSmallFile(through, job.layer, path, overwrite, options.observer, signal);
+            else await pullFileThroughCache(through, job.layer, path, overwrite, options.observer, signal);
           } else if (job.unpack) {
             // Extraction (tar, zlib) loads only for directory layers.
             const { extract } = await import("../pack/extract.ts");
-            await extract(await observed(src, job.layer, options.observer), out, { overwrite, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+            await extract(await observed(src, job.layer, options.observer, signal), out, { overwrite, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
           } else {
-            await writeStream(await observed(src, job.layer, options.observer), path, overwrite);
+            await writeStream(await observed(src, job.layer, options.observer, signal), path, overwrite);
           }
         } catch (error) {
           options.observer?.finish(job.layer.digest, "failed");
+          if (!signal.aborted) stop.abort(error);
           throw error;
         }
         options.observer?.finish(job.layer.digest, "done");
       }),
     ),
   );
+  if (signal.aborted || settled.some((s) => s.status === "rejected")) {
+    await cached.settle();
+    throw signal.aborted ? signal.reason : (settled.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
+  }
   result.written.push(...jobs.map((job) => job.parts.join("/") || "."));
   await cached.done();
   return result;
 }
 
-async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserver | undefined): Promise<ReadableStream<Uint8Array>> {
-  const stream = await src.fetch(desc);
+async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserver | undefined, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const stream = await src.fetch(desc, { signal });
   if (!observer) return stream;
   observer.start(desc.digest, describeBlob(desc), desc.size);
   let seen = 0;
@@ -126,13 +135,17 @@ async function observed(src: Fetcher, desc: Descriptor, observer: TransferObserv
  * Downloads a layer into the cache and, in the same pass, into its file (see
  * writeFileSafely): each chunk is written twice without a second read or a chain of streams.
  */
-async function pullFileThroughCache(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
+async function pullFileThroughCache(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined, signal: AbortSignal): Promise<void> {
   await writeFileSafely(path, overwrite, async (write) => {
     observer?.start(layer.digest, describeBlob(layer), layer.size);
-    await through.download(layer, (chunk, total) => {
-      write(chunk);
-      observer?.update(layer.digest, total);
-    });
+    await through.download(
+      layer,
+      (chunk, total) => {
+        write(chunk);
+        observer?.update(layer.digest, total);
+      },
+      signal,
+    );
   });
 }
 
@@ -141,9 +154,9 @@ async function pullFileThroughCache(through: PullThrough, layer: Descriptor, pat
  * copy written side by side off the JavaScript thread; the file is renamed into place only
  * once both are written.
  */
-async function pullSmallFile(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined): Promise<void> {
+async function pullSmallFile(through: PullThrough, layer: Descriptor, path: string, overwrite: boolean, observer: TransferObserver | undefined, signal: AbortSignal): Promise<void> {
   observer?.start(layer.digest, describeBlob(layer), layer.size);
-  const bytes = await through.read(layer, WHOLE_READ_MAX);
+  const bytes = await through.read(layer, WHOLE_READ_MAX, signal);
   await writeBytesSafely(path, overwrite, bytes, () => through.keep(layer, bytes));
   observer?.update(layer.digest, layer.size);
 }

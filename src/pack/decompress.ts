@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import * as zlib from "node:zlib";
 import { UnsupportedError } from "../errors/index.ts";
 
@@ -26,13 +26,30 @@ export async function* decompressed(source: ReadableStream<Uint8Array>): AsyncGe
   }
   const rest = prepend(head, source);
   if (startsWith(head, GZIP)) {
-    yield* Readable.fromWeb(rest as import("node:stream/web").ReadableStream<Uint8Array>).pipe(zlib.createGunzip());
+    yield* inflated(rest, zlib.createGunzip());
   } else if (startsWith(head, ZSTD)) {
-    const create = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+    const create = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
     if (!create) throw new UnsupportedError("zstd-compressed archives are not supported by this runtime");
-    yield* Readable.fromWeb(rest as import("node:stream/web").ReadableStream<Uint8Array>).pipe(create()) as AsyncIterable<Uint8Array>;
+    yield* inflated(rest, create());
   } else {
     yield* rest;
+  }
+}
+
+/**
+ * `source` through a decompressor. pipe() does not pass errors on: a source that fails
+ * (a digest mismatch, a cut connection) must fail the decompressor, which the consumer
+ * reads, rather than be thrown where nobody listens. Stopping early destroys both.
+ */
+async function* inflated(source: ReadableStream<Uint8Array>, decompressor: Transform): AsyncGenerator<Uint8Array> {
+  const input = Readable.fromWeb(source as import("node:stream/web").ReadableStream<Uint8Array>);
+  input.on("error", (error) => decompressor.destroy(error));
+  input.pipe(decompressor);
+  try {
+    yield* decompressor as AsyncIterable<Uint8Array>;
+  } finally {
+    input.destroy();
+    decompressor.destroy();
   }
 }
 

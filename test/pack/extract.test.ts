@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Header } from "tar";
-import { AlreadyExistsError, InvalidInputError, SizeLimitError } from "../../src/errors/index.ts";
+import { AlreadyExistsError, DigestMismatchError, InvalidInputError, SizeLimitError } from "../../src/errors/index.ts";
 import { extract, packLayer } from "../../src/pack/index.ts";
 import { failingAfter } from "../content/fixtures.ts";
 import { tempDir } from "../helpers/idp.ts";
@@ -129,6 +129,28 @@ describe("extract refuses hostile archives, naming the entry", () => {
     const bytes = tarOf([{ path: "a", body: new Uint8Array(100_000) }, { path: "b", body: new Uint8Array(100_000) }]);
     await expect(extract(failingAfter(bytes, 150_000), out)).rejects.toThrow("connection reset");
     expectNothingWritten();
+  });
+});
+
+describe("a compressed source that fails", () => {
+  let out: string;
+  let dir: { path: string; remove(): void };
+  beforeEach(() => {
+    dir = tempDir();
+    out = join(dir.path, "out");
+  });
+  afterEach(() => dir.remove());
+
+  // pipe() into the decompressor used to drop the source's error: it was thrown where nobody
+  // listened (a crash with a stack trace after the command had already failed) and the
+  // extraction waited for bytes that would not come.
+  test("a gzip archive whose source fails mid-way (a digest mismatch) rejects with that error and leaves nothing", async () => {
+    const tar = tarOf(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}`, body: crypto.getRandomValues(new Uint8Array(60_000)) })));
+    const gz = gzipSync(tar);
+    const mismatch = new DigestMismatchError("content of sha256:… does not verify (test stand-in)");
+    await expect(extract(failingAfter(gz, Math.floor(gz.byteLength / 2), mismatch), out)).rejects.toBe(mismatch);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir.path)).toEqual([]);
   });
 });
 
