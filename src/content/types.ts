@@ -163,6 +163,9 @@ export function canFetchFile(target: object): target is FileFetcher {
 export function fetchesVerified(target: object): target is VerifyingFetcher {
   return (target as Partial<VerifyingFetcher>).fetchesVerified === true;
 }
+export function canResolve(target: object): target is Resolver {
+  return typeof (target as Partial<Resolver>).resolve === "function";
+}
 export function canPushReference(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushManifest === "function";
 }

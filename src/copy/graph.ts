@@ -1,5 +1,6 @@
 import { MAX_MANIFEST_BYTES, isManifest, successorsOf } from "../content/successors.ts";
-import { canListReferrers, canPushReference, type ReadOnlyStorage, type Storage } from "../content/types.ts";
+import { canListReferrers, canPushReference, canResolve, type ReadOnlyStorage, type Storage } from "../content/types.ts";
+import { NotFoundError } from "../errors/index.ts";
 import { readAll } from "../content/verify.ts";
 import { isIndexMediaType, isNondistributable } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
@@ -25,7 +26,7 @@ export class GraphCopy {
   #failure: { error: unknown } | undefined;
   /** The root and the tag to push it under in one step, when the destination can. */
   #rootTag: { digest: string; tag: string } | undefined;
-  /** True once the root was pushed under its tag. */
+  /** True once the root was pushed under its tag, or found tagged so already. */
   rootTagged = false;
 
   /** The root's bytes when the caller read them already (copy's readRoot), and its digest. */
@@ -95,7 +96,15 @@ export class GraphCopy {
     signal.throwIfAborted();
     // Foreign layers live outside registries; copy them only when the source holds them.
     if (isNondistributable(desc.mediaType) && !(await this.#limit(() => on("source", desc, signal, () => src.exists(desc))))) return;
-    if (await this.#limit(() => on("destination", desc, signal, () => dst.exists(desc)))) {
+    const present = await this.#limit(() => on("destination", desc, signal, () => this.#present(desc)));
+    const tag = this.#rootTag?.tag;
+    if (present === "untagged" && tag !== undefined && canPushReference(dst)) {
+      // Outside the limiter: #read takes a slot of its own.
+      const bytes = await this.#read(desc);
+      await this.#limit(() => on("destination", desc, signal, () => dst.pushManifest(desc, bytes, tag)));
+      this.rootTagged = true;
+    }
+    if (present) {
       await this.#options.onSkipped?.(desc);
       if (isManifest(desc) && this.#options.referrers) {
         // The graph below is there, but referrers added since (a new signature on one
@@ -127,6 +136,31 @@ export class GraphCopy {
     );
     await this.#options.postCopy?.(desc);
     await this.#referrersOf(desc);
+  }
+
+  /**
+   * Whether the destination holds `desc` (with everything below it). For the root that is to
+   * be tagged, the tag is asked at the same time (HEAD by tag, as crane asks): when it names
+   * the root already there is nothing to copy and nothing to tag; when only the root is
+   * there ("untagged"), the caller tags it with the bytes in hand (one PUT, where tagging
+   * afterwards would GET the manifest first).
+   */
+  async #present(desc: Descriptor): Promise<boolean | "untagged"> {
+    const dst = this.#dst;
+    const tag = this.#rootTag;
+    if (!tag || tag.digest !== desc.digest || !canResolve(dst) || !canPushReference(dst)) return dst.exists(desc);
+    const [current, exists] = await Promise.all([
+      dst.resolve(tag.tag).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }),
+      dst.exists(desc),
+    ]);
+    if (current?.digest === desc.digest) {
+      this.rootTagged = true;
+      return true;
+    }
+    return exists ? "untagged" : false;
   }
 
   /** A manifest's bytes from the source, verified. */

@@ -7,6 +7,7 @@ import { startDistribution } from "../helpers/distribution.ts";
 import { startIdp, tempDir, type RegistryUnderTest } from "../helpers/idp.ts";
 import { peer } from "../helpers/peers.ts";
 import { run } from "../helpers/process.ts";
+import { startCountingProxy } from "../registries/counting-proxy.ts";
 
 /**
  * copy against real registries through the remote Target, on `idp serve` and Distribution
@@ -32,6 +33,32 @@ for (const name of ["idp", "distribution"] as const) {
   const open = (repository: string) => openRepository({ registry: registries[name]!.host, repository }, { credentials: anonymous, retries: 1 });
 
   describe(`copy with a real registry: ${name}`, () => {
+    test("copied again under the same tag: one HEAD by tag answers (and one by digest beside it); under a new tag: one PUT", async () => {
+      const fixture = makeFixture();
+      const dir = tempDir("idp-copy-again-");
+      const proxy = startCountingProxy(registries[name]!.url);
+      try {
+        const source = await layoutWith(fixture, `${dir.path}/src`);
+        const repository = `copy/again${++n}`;
+        const through = () => openRepository({ registry: proxy.host, repository }, { credentials: anonymous, retries: 1 });
+        // Concurrency 1: tagging what is there must not wait for a slot it holds itself.
+        await copy(source, "multi", await through(), "multi", { concurrency: 1 });
+        proxy.reset();
+        const skipped: string[] = [];
+        await copy(source, "multi", await through(), "multi", { concurrency: 1, onSkipped: (d) => void skipped.push(d.digest) });
+        expect(proxy.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([`HEAD /v2/${repository}/manifests/${fixture.index.desc.digest}`, `HEAD /v2/${repository}/manifests/multi`].sort());
+        expect(skipped).toEqual([fixture.index.desc.digest]);
+        proxy.reset();
+        await copy(source, "multi", await through(), "other", { concurrency: 1 });
+        expect(proxy.requests.filter((r) => r.method !== "HEAD").map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v2/${repository}/manifests/other`]);
+        const tagged = await (await open(repository)).resolve("other");
+        expect(tagged.digest).toBe(fixture.index.desc.digest);
+      } finally {
+        await proxy.stop();
+        dir.remove();
+      }
+    }, 60_000);
+
     test("layout → repository → mounted into a sibling → layout, byte for byte", async () => {
       const fixture = makeFixture();
       const dir = tempDir("idp-copy-remote-");
