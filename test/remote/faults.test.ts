@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CacheRepository, OciCache, PullThrough } from "../../src/cache/index.ts";
@@ -10,7 +10,10 @@ import { digestOf } from "../../src/oci/digest.ts";
 import { MediaType } from "../../src/oci/mediatypes.ts";
 import { anonymous, openRepository, type RemoteRepository } from "../../src/remote/index.ts";
 import { WHOLE_READ_MAX } from "../../src/remote/blobs.ts";
-import { startIdp, type IdpServer } from "../helpers/idp.ts";
+import { pullArtifact } from "../../src/client/pull.ts";
+import { pushFiles } from "../../src/client/push.ts";
+import { parseReference } from "../../src/oci/reference.ts";
+import { startIdp, tempDir, type IdpServer } from "../helpers/idp.ts";
 import { json, randomContent } from "../helpers/oci.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
 
@@ -98,6 +101,33 @@ describe("faults in the middle of transfers", () => {
     await repo.push(desc, c.bytes);
     proxy.rules = [{ method: "GET", path: /\/blobs\/sha256:/, times: 10, action: { kind: "flip-response", afterBytes: 1000 } }];
     await expect(pull(repo, desc)).rejects.toBeInstanceOf(DigestMismatchError);
+  });
+
+  test("a pull whose layer arrives damaged stops the other layers, keeps no file, and returns once they stopped", async () => {
+    const work = tempDir("idp-pull-fails-");
+    try {
+      const files = { "small.txt": randomContent(64 * 1024).bytes, "big.bin": randomContent(12 * MiB).bytes };
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(work.path, name), bytes);
+      const repository = "faults/pull";
+      const repo = await openRepository({ registry: proxy.host, repository }, { credentials: anonymous, retries: 0, timeoutMs: 30_000 });
+      const pushed = await pushFiles(Object.keys(files).map((name) => ({ path: join(work.path, name), name })), {}, repo, ["v1"]);
+      const [small, big] = pushed.layers;
+      // The big layer stalls (for the whole 30 s idle timeout); the small one arrives damaged.
+      proxy.rules = [
+        { method: "GET", path: new RegExp(big!.digest), action: { kind: "stall-response", afterBytes: 1 * MiB } },
+        { method: "GET", path: new RegExp(small!.digest), times: 5, action: { kind: "flip-response", afterBytes: 100 } },
+      ];
+      const out = join(work.path, "out");
+      const cache = await OciCache.open(join(work.path, "cache"));
+      const started = Date.now();
+      const error = await pullArtifact(repo, parseReference(`${proxy.host}/${repository}:v1`), out, { cache }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DigestMismatchError);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+      expect(readdirSync(cache.root).filter((name) => name.startsWith(".idp-"))).toEqual([]);
+    } finally {
+      work.remove();
+    }
   });
 
   test("a stalled download is abandoned after the idle timeout and resumed", async () => {
