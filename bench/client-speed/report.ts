@@ -70,11 +70,11 @@ export function repushTable(repushes: { registry: string; client: ClientId; resu
   const rows = repushes.map(({ registry, client, result }) => [
     registry,
     client,
-    result.seconds.toFixed(2),
+    (result.seconds * 1000).toFixed(0),
     (result.wireBytes / 1024).toFixed(1),
     result.reportedBytes === undefined ? "–" : String(result.reportedBytes),
   ]);
-  const lines = table(["registry", "client", "seconds", "KiB sent (wire)", "bytes uploaded (idp --json)"], rows);
+  const lines = table(["registry", "client", "ms", "KiB sent (wire)", "bytes uploaded (idp --json)"], rows);
   const byRegistry = Map.groupBy(repushes, (r) => r.registry);
   for (const [registry, list] of byRegistry) {
     const time = new Map(list.map((r) => [r.client, r.result.seconds]));
