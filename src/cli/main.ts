@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { cac } from "cac";
-import { IdpError } from "../errors/index.ts";
+import { IdpError, InterruptedError } from "../errors/index.ts";
 import { VERSION } from "../version.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { printError, writeFd } from "./output.ts";
@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof IdpError) {
-      printError(error.message, error.hint);
+      // Stopped by a signal inside a copy: said as an interruption, not as the copy's failure.
+      const shown = !(error instanceof InterruptedError) && error.cause instanceof InterruptedError ? error.cause : error;
+      printError(shown.message, shown.hint);
       if (debug && error.stack) writeFd(2, `${error.stack}\n`);
       return 1;
     }

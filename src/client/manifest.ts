@@ -12,11 +12,11 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
  * Resolves a reference and reads its manifest's exact bytes (verified by the store), in one
  * request where the store can.
  */
-export async function fetchManifest(target: ReadOnlyTarget, ref: Reference): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
-  if (canFetchReference(target)) return target.fetchReference(referenceTarget(ref));
+export async function fetchManifest(target: ReadOnlyTarget, ref: Reference, signal?: AbortSignal): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  if (canFetchReference(target)) return target.fetchReference(referenceTarget(ref), signal);
   const descriptor = await target.resolve(referenceTarget(ref));
   if (descriptor.size > MAX_MANIFEST_BYTES) throw new SizeLimitError(`manifest ${descriptor.digest} is ${descriptor.size} bytes, over the 4 MiB limit`);
-  const bytes = new Uint8Array(await new Response(await target.fetch(descriptor)).arrayBuffer());
+  const bytes = new Uint8Array(await new Response(await target.fetch(descriptor, signal ? { signal } : {})).arrayBuffer());
   return { descriptor, bytes };
 }
 

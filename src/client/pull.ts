@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pullThroughCache, type CacheOption, type PullThrough } from "../cache/index.ts";
 import type { Fetcher, ReadOnlyTarget } from "../content/types.ts";
 import { AlreadyExistsError, InvalidInputError, UnsupportedError } from "../errors/index.ts";
@@ -21,6 +21,8 @@ export interface PullOptions {
   observer?: TransferObserver;
   /** The local cache registry pulls read through (default: the one under IDP_OCI_CACHE_DIR); false bypasses it. */
   cache?: CacheOption;
+  /** Stops the pull (Ctrl-C): what was under way is removed, and the pull fails with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface PullResult {
@@ -41,7 +43,8 @@ export interface PullResult {
 export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDir: string, options: PullOptions = {}): Promise<PullResult> {
   const cached = await pullThroughCache(origin, ref, options.cache);
   const src = cached.target;
-  const { descriptor, bytes } = await fetchManifest(src, ref);
+  options.signal?.throwIfAborted();
+  const { descriptor, bytes } = await fetchManifest(src, ref, options.signal);
   const info = parseManifest(bytes, descriptor.mediaType);
   if (isIndexMediaType(info.mediaType)) {
     const choices = info.manifests.map((m) => `${m.digest}${m.platform ? ` (${m.platform.os}/${m.platform.architecture})` : ""}`);
@@ -78,7 +81,7 @@ export async function pullArtifact(origin: ReadOnlyTarget, ref: Reference, outDi
   const through = cached.through;
   const overwrite = options.overwrite ?? false;
   const stop = new AbortController();
-  const signal = stop.signal;
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const settled = await Promise.allSettled(
     jobs.map((job) =>
       limit(async () => {
@@ -212,7 +215,8 @@ function prepareOutput(path: string, overwrite: boolean): string {
   // The output directory itself was made by pullArtifact; a recursive mkdir of a directory
   // that exists still costs a system call per level.
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  return `${path}.idp-pull-${process.pid}-${++tempSeq}`;
+  // Hidden, so that even a pull killed outright leaves nothing that looks like a file of the artifact.
+  return join(dir, `.${basename(path)}.idp-pull-${process.pid}-${++tempSeq}`);
 }
 
 /** Writes a (verifying) stream to `path` safely. */

@@ -64,6 +64,8 @@ export interface StageOptions {
   staged?: StagedContent;
   /** A layer or the config is staged (its digest known): a push can start uploading it. */
   onBlob?: (desc: Descriptor) => void;
+  /** Stops between files. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function buildArtifact(paths: readonly PushPath[], options: BuildOp
     const layers: Descriptor[] = [];
     let work: string | undefined;
     for (const { p, title, directory, size } of checked) {
+      stage.signal?.throwIfAborted();
       const extra = options.fileAnnotations?.[title] ?? {};
       let desc: Descriptor;
       if (directory) {
@@ -141,15 +144,16 @@ export async function pushFiles(
   build: BuildOptions,
   dst: Target,
   tags: readonly string[],
-  options: { observer?: TransferObserver; concurrency?: number } = {},
+  options: { observer?: TransferObserver; concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<{ manifest: Descriptor; layers: Descriptor[]; counts: TransferCounts }> {
   const { hooks, counts } = observingHooks(options.observer);
   const staged = new StagedContent();
-  const upload = startCopy(staged, dst, { ...hooks, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const signal = options.signal;
+  const upload = startCopy(staged, dst, { ...hooks, ...(options.concurrency ? { concurrency: options.concurrency } : {}), ...(signal ? { signal } : {}) });
   try {
     let built: Awaited<ReturnType<typeof buildArtifact>>;
     try {
-      built = await buildArtifact(paths, build, { staged, onBlob: (desc) => upload.start(desc) });
+      built = await buildArtifact(paths, build, { staged, onBlob: (desc) => upload.start(desc), ...(signal ? { signal } : {}) });
     } catch (error) {
       upload.abort(error);
       throw error;

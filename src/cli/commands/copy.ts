@@ -31,11 +31,14 @@ export function registerCopy(cli: CAC): void {
     const src = await openStore(source, flags);
     const dst = await openStore(destination, flags, { create: true });
     const progress = new Progress({ verb: "copy", mode: progressMode(flags) });
+    const { onInterrupt } = await import("../interrupt.ts");
+    const stop = onInterrupt();
     try {
-      const result = await runCopy(src, dst, { referrers: flags.referrers ?? false, concurrency, observer: progress });
+      const result = await runCopy(src, dst, { referrers: flags.referrers ?? false, concurrency, observer: progress, signal: stop.signal });
       if (flags.json) json({ source: src.label, destination: dst.label, ...result });
       else data(result.digest);
     } finally {
+      stop.off();
       progress.close();
     }
   });

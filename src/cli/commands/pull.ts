@@ -24,21 +24,24 @@ export function registerPull(cli: CAC): void {
       .example("idp pull oci-layout:./backup:v1 --overwrite")
       .example("idp pull registry.example.com/team/cfg:v2 -o ./cfg --no-cache"),
   ).action(async (reference: string, flags: PullFlags) => {
-    const [{ pullArtifact }, { openStore }, { Progress, progressMode }, { data, json, warn }] = await Promise.all([
+    const [{ pullArtifact }, { openStore }, { Progress, progressMode }, { data, json, warn }, { onInterrupt }] = await Promise.all([
       import("../../client/pull.ts"),
       import("../targets.ts"),
       import("../progress.ts"),
       import("../output.ts"),
+      import("../interrupt.ts"),
     ]);
     const { target, ref } = await openStore(reference, flags);
     const progress = new Progress({ verb: "pull", mode: progressMode(flags) });
+    const stop = onInterrupt();
     try {
-      const result = await pullArtifact(target, ref, flags.output ?? ".", { overwrite: flags.overwrite ?? false, observer: progress, ...(flags.cache === false ? { cache: false as const } : {}) });
+      const result = await pullArtifact(target, ref, flags.output ?? ".", { overwrite: flags.overwrite ?? false, observer: progress, signal: stop.signal, ...(flags.cache === false ? { cache: false as const } : {}) });
       progress.close();
       if (flags.json) return json({ digest: result.digest, written: result.written, skipped: result.skipped.map((d) => d.digest) });
       if (result.skipped.length && !flags.quiet) warn(`${result.skipped.length} layer(s) without a title were not written (they name no file)`);
       data(result.digest);
     } finally {
+      stop.off();
       progress.close();
     }
   });

@@ -50,11 +50,14 @@ export function registerPush(cli: CAC): void {
     checkPushPaths(pushPaths);
     const target = await openReference(ref, flags, { create: true, ...(expanded.registry ? { registry: expanded.registry } : {}) });
     const progress = new Progress({ verb: "push", mode: progressMode(flags) });
+    const { onInterrupt } = await import("../interrupt.ts");
+    const stop = onInterrupt();
     try {
-      const pushed = await pushFiles(pushPaths, build, target, tags, { observer: progress, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
+      const pushed = await pushFiles(pushPaths, build, target, tags, { observer: progress, signal: stop.signal, ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}) });
       if (flags.json) json({ reference, digest: pushed.manifest.digest, tags, layers: pushed.layers, ...pushed.counts });
       else data(pushed.manifest.digest);
     } finally {
+      stop.off();
       progress.close();
     }
   });
