@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { idpHome } from "../config/home.ts";
 import { InvalidInputError } from "../errors/index.ts";
 import { describeIssue } from "../oci/schemas.ts";
-import { RegistriesFileSchema, type RegistriesFile, type RegistryEntry } from "./schema.ts";
+import type { RegistriesFile, RegistryEntry } from "./schema.ts";
 
 /** The registries file's name, in `$IDP_HOME` and in the seed project's home. */
 export const REGISTRIES_FILE = "registries.yaml";
@@ -88,8 +88,8 @@ export async function readRegistriesFile(path: string): Promise<RegistriesFile |
   // A synchronous check: most commands run without the file, and ask several times.
   if (!existsSync(path)) return undefined;
   const file = Bun.file(path);
-  // The YAML parser loads only when there is a file: most commands run without one.
-  const { issuePath, parseYamlDocuments } = await import("../config/yaml.ts");
+  // The YAML parser and the schemas load only when there is a file: most commands run without one.
+  const [{ issuePath, parseYamlDocuments }, { RegistriesFileSchema }] = await Promise.all([import("../config/yaml.ts"), import("./schema.ts")]);
   const { documents, errors } = parseYamlDocuments(await file.text());
   const syntax = errors[0];
   if (syntax) throw new InvalidInputError(`${path}:${syntax.line}:${syntax.col}: ${syntax.message}`, { hint: "fix the YAML syntax" });

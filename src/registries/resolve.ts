@@ -1,7 +1,8 @@
 import { InvalidReferenceError, NotFoundError } from "../errors/index.ts";
 import { providerForHost } from "../providers/catalog.ts";
 import type { RegistriesConfig } from "./file.ts";
-import { parseRegistryUrl, type ProviderKind, type RegistryEntry, type RegistryUrl } from "./schema.ts";
+import type { RegistryEntry } from "./schema.ts";
+import { parseRegistryUrl, type ProviderKind, type RegistryUrl } from "./url.ts";
 
 /** A registry as commands use it: from the configuration, or a host typed on the spot. */
 export interface ResolvedRegistry {

@@ -1,6 +1,9 @@
 import * as v from "valibot";
 import { isValidRepositoryName } from "../oci/names.ts";
 import { parseSize } from "../config/units.ts";
+import { PROVIDER_KINDS, parseRegistryUrl } from "./url.ts";
+
+export { PROVIDER_KINDS, parseRegistryUrl, type ProviderKind, type RegistryUrl } from "./url.ts";
 
 /**
  * `registries.yaml`: named registries and the client's cache settings. One schema, the
@@ -24,9 +27,6 @@ import { parseSize } from "../config/units.ts";
  *     url: http://127.0.0.1:5000
  */
 
-/** Providers idp knows; `generic` is any OCI registry. */
-export const PROVIDER_KINDS = ["generic", "dockerhub", "harbor", "gitea", "ghcr", "ecr", "acr"] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /**
  * A registry name: lower-case letters, digits, `-` and `_`, never `.` or `:`, so that it can
@@ -125,33 +125,6 @@ export const RegistriesFileSchema = v.strictObject({
   registries: v.optional(v.record(RegistryNameSchema, RegistryEntrySchema), {}),
 });
 export type RegistriesFile = v.InferOutput<typeof RegistriesFileSchema>;
-
-/** A registry URL split into what the client needs. */
-export interface RegistryUrl {
-  /** `host[:port]`, lower-cased: the key of credentials and the first part of references. */
-  host: string;
-  /** The scheme given: `http` asks for plain HTTP, `https` forbids it, none leaves it to the host. */
-  scheme: "http" | "https" | undefined;
-}
-
-/**
- * Parses what users write for a registry: `https://host[:port][/v2[/]]`, `http://…` or bare
- * `host[:port]`. Undefined when it is something else (a path, a query, credentials).
- *
- * @example parseRegistryUrl("https://Harbor.example.com/v2/") // { host: "harbor.example.com", scheme: "https" }
- */
-export function parseRegistryUrl(text: string): RegistryUrl | undefined {
-  const match = /^(?:(https?):\/\/)?([^/?#@\s]+)(\/v2)?\/?$/i.exec(text.trim());
-  if (!match) return undefined;
-  let url: URL;
-  try {
-    url = new URL(`http://${match[2]}`);
-  } catch {
-    return undefined;
-  }
-  if (url.username || url.password || url.host.length === 0) return undefined;
-  return { host: url.host.toLowerCase(), scheme: match[1]?.toLowerCase() as "http" | "https" | undefined };
-}
 
 /** Sizes in the schema are checked with the one parser the cache uses. */
 function isSize(value: string | number): boolean {
