@@ -134,9 +134,10 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, options: Blo
  */
 async function readWhole(ctx: RepoContext, desc: Descriptor, timeoutMs: number, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
   const controller = new AbortController();
+  // The request has its own timeout and retries; this deadline is the body's.
+  const res = await respond(ctx, desc, 0, controller, signal);
   const timer = setTimeout(() => controller.abort(), timeoutMs + Math.ceil(desc.size / 1048576) * 1000);
   try {
-    const res = await respond(ctx, desc, 0, controller, signal);
     let bytes: Uint8Array;
     try {
       bytes = await res.bytes();
