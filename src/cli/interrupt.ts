@@ -12,7 +12,7 @@ export function onInterrupt(): { signal: AbortSignal; off(): void } {
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    controller.abort(new InterruptedError(`interrupted (${signal}); nothing partial was kept`, { hint: "run the same command again: what had arrived whole is not sent again" }));
+    controller.abort(new InterruptedError(`interrupted (${signal})`, { hint: "nothing partial is left where it can be seen; run the same command again: what had arrived whole is not sent again" }));
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
