@@ -4,6 +4,7 @@ import { canFetchReference, canListReferrers, canListTags, type FetchOptions, ty
 import { readAll } from "../content/verify.ts";
 import { DigestMismatchError, NetworkError, NotFoundError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
+import { passThrough } from "../util/pass-through.ts";
 import type { CacheRepository } from "./repository.ts";
 
 /** What a read through the cache did, for reports and tests. */
@@ -182,51 +183,29 @@ export class PullThrough implements ReadOnlyTarget, ReferenceFetcher, Partial<Ta
    * says so.
    */
   #dropIfCorrupt(desc: Descriptor, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = stream.getReader();
     const cache = this.cache.cache;
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) controller.close();
-            else controller.enqueue(value);
-          } catch (error) {
-            if (!(error instanceof DigestMismatchError)) throw error;
-            await cache.deleteBlob(desc.digest).catch(() => false);
-            throw new DigestMismatchError(`the cached copy of ${desc.digest} was damaged and has been removed; run the command again to fetch it`, { cause: error });
-          }
-        },
-        cancel: (reason) => reader.cancel(reason),
+    return passThrough(stream, {
+      async error(error) {
+        if (!(error instanceof DigestMismatchError)) return error;
+        await cache.deleteBlob(desc.digest).catch(() => false);
+        return new DigestMismatchError(`the cached copy of ${desc.digest} was damaged and has been removed; run the command again to fetch it`, { cause: error });
       },
-      { highWaterMark: 1 },
-    );
+    });
   }
 
   /** Tags whose manifest was not cached when resolved are recorded once it is. */
   readonly #pendingTags = new Map<string, string>();
 
   #afterCommit(desc: Descriptor, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = stream.getReader();
-    return new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          const { done, value } = await reader.read();
-          if (!done) {
-            controller.enqueue(value);
-            return;
-          }
-          this.stats.added += desc.size;
-          const tag = this.#pendingTags.get(desc.digest);
-          if (tag !== undefined) {
-            this.#pendingTags.delete(desc.digest);
-            await this.cache.tag(desc, tag).catch(() => {});
-          }
-          controller.close();
-        },
-        cancel: (reason) => reader.cancel(reason),
+    return passThrough(stream, {
+      end: async () => {
+        this.stats.added += desc.size;
+        const tag = this.#pendingTags.get(desc.digest);
+        if (tag !== undefined) {
+          this.#pendingTags.delete(desc.digest);
+          await this.cache.tag(desc, tag).catch(() => {});
+        }
       },
-      { highWaterMark: 1 },
-    );
+    });
   }
 }

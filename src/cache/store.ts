@@ -13,6 +13,7 @@ import { parseDigest } from "../oci/digest.ts";
 import { OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION } from "../oci/mediatypes.ts";
 import type { Descriptor } from "../oci/schemas.ts";
 import { CACHE_WRITE } from "./durability.ts";
+import { passThrough } from "../util/pass-through.ts";
 import { readRef, refFile, REFS_DIR, writeRef, type CachedRef } from "./refs.ts";
 
 /** Writes a small new file in one call; one that exists already is left as it is. */
@@ -98,39 +99,27 @@ export class OciCache {
   async teeInto(desc: Descriptor, source: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
     const file = await TempFile.create(this.root);
     const target = this.blobPath(desc.digest);
-    const reader = source.getReader();
     let size = 0;
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          let result: Awaited<ReturnType<typeof reader.read>>;
-          try {
-            result = await reader.read();
-          } catch (error) {
-            await file.discard();
-            throw error;
-          }
-          if (result.done) {
-            try {
-              // The source verified size and digest before ending; the size check guards
-              // against a source that does not keep that contract.
-              if (size === desc.size) await file.commit(target, CACHE_WRITE);
-            } finally {
-              await file.discard();
-            }
-            controller.close();
-            return;
-          }
-          file.write(result.value);
-          size += result.value.byteLength;
-          controller.enqueue(result.value);
-        },
-        async cancel(reason) {
+    return passThrough(source, {
+      chunk(chunk) {
+        file.write(chunk);
+        size += chunk.byteLength;
+      },
+      async end() {
+        try {
+          // The source verified size and digest before ending; the size check guards
+          // against a source that does not keep that contract.
+          if (size === desc.size) await file.commit(target, CACHE_WRITE);
+        } finally {
           await file.discard();
-          await reader.cancel(reason).catch(() => {});
-        } },
-      { highWaterMark: 1 },
-    );
+        }
+      },
+      async error(error) {
+        await file.discard();
+        return error;
+      },
+      cancel: () => file.discard(),
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { canFetchFile, canMount, fetchesVerified, type ReadOnlyStorage, type Storage, type PushOptions } from "../content/types.ts";
 import { DigestMismatchError } from "../errors/index.ts";
 import type { Descriptor } from "../oci/schemas.ts";
+import { passThrough } from "../util/pass-through.ts";
 import { attribute, on } from "./errors.ts";
 import type { CopyGraphOptions } from "./options.ts";
 
@@ -56,32 +57,15 @@ export async function transferBlob(src: ReadOnlyStorage, dst: Storage, desc: Des
  * told apart from a failed read.
  */
 function tap(stream: ReadableStream<Uint8Array>, source: { failed: boolean }, start: number, onBytes: (total: number) => void): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
   let total = start;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          source.failed = true;
-          throw error;
-        }
-        if (result.done) {
-          controller.close();
-          return;
-        }
-        total += result.value.byteLength;
-        onBytes(total);
-        controller.enqueue(result.value);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
+  return passThrough(stream, {
+    chunk(chunk) {
+      total += chunk.byteLength;
+      onBytes(total);
     },
-    // One chunk of read-ahead keeps the pipeline as fast as a plain pipe (measured), without
-    // buffering more than a chunk.
-    { highWaterMark: 1 },
-  );
+    error(error) {
+      source.failed = true;
+      return error;
+    },
+  });
 }
